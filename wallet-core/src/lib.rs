@@ -2,6 +2,11 @@
 //! no I/O, no clock, no RNG. Time, randomness, storage and the relay
 //! transport are inputs; decisions are outputs.
 
+// Under wasm32 the unit tests run in headless Chromium (see scripts/test.sh);
+// each test module imports `wasm_bindgen_test as test` there.
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 pub mod address;
 mod bech32m;
 pub mod descriptor;
@@ -11,6 +16,7 @@ pub mod keys;
 pub mod keyshare;
 pub mod message;
 pub mod receipt;
+pub mod rules;
 pub mod signing;
 pub mod types;
 pub mod wire;
