@@ -118,6 +118,8 @@ impl<'de> Deserialize<'de> for Address {
 mod tests {
     use super::*;
     use crate::keys::{Mnemonic, WalletKeys};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn sample() -> Address {
         let k = WalletKeys::from_mnemonic(&Mnemonic::from_entropy([0; 16])).address(0).unwrap();

@@ -110,6 +110,8 @@ pub fn decode(text: &str) -> Result<(String, Vec<u8>), DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn bip350_valid_bech32m_strings() {

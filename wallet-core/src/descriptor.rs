@@ -113,6 +113,8 @@ impl From<Descriptor> for DescriptorWire {
 pub(crate) mod tests {
     use super::*;
     use crate::keys::{Mnemonic, WalletKeys};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     pub(crate) fn fixed_descriptor() -> Descriptor {
         let keys = WalletKeys::from_mnemonic(&Mnemonic::from_entropy([0; 16]));

@@ -53,6 +53,8 @@ pub fn decode_array<const N: usize>(text: &str) -> Result<[u8; N], Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn round_trip() {

@@ -161,6 +161,8 @@ impl std::fmt::Debug for WalletKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     // BIP39 vector (Trezor set): entropy 0x00*16, passphrase "TREZOR".
     #[test]

@@ -50,6 +50,8 @@ pub fn owner_user_pubkey(aggregated: &Point, server_pubkey: &Point) -> Option<Po
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn s(v: u64) -> Scalar {
         Scalar::parse(&format!("{v:064x}")).unwrap()

@@ -9,16 +9,22 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 pub mod address;
 mod bech32m;
+pub mod client;
 pub mod descriptor;
 pub mod error;
 pub mod hex;
+pub mod invite;
 pub mod keys;
 pub mod keyshare;
+pub mod machine;
 pub mod message;
 pub mod receipt;
 pub mod rules;
 pub mod signing;
+pub mod sim;
 pub mod types;
+pub mod vault;
+pub mod verify;
 pub mod wire;
 
 pub use address::{Address, Network};

@@ -103,6 +103,8 @@ impl TransferMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn scalar(v: u64) -> Scalar {
         Scalar::parse(&format!("{v:064x}")).unwrap()

@@ -151,6 +151,8 @@ impl EquivocationProof {
 mod tests {
     use super::*;
     use crate::types::Scalar;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn key(v: u64) -> AuthKey {
         AuthKey::from_scalar(&Scalar::parse(&format!("{v:064x}")).unwrap())

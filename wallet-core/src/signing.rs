@@ -87,6 +87,8 @@ mod tests {
     use super::*;
     use crate::hex;
     use crate::keys::AuthKey;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// BIP340 official vectors 0-3 (signing) and 4-14 (verification only).
     /// (secret key or "", public key, aux_rand, message, signature, valid)

@@ -446,6 +446,8 @@ impl SignedRequest for WithdrawRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn unknown_fields_are_rejected() {
