@@ -41,6 +41,10 @@ pub enum Error {
     UnknownCoin(String),
     UnknownRecord(String),
     PhaseConflict(&'static str),
+    EmptyPassword,
+    CannotSeal(&'static str),
+    NotEnoughMemory,
+    InvalidSwap(&'static str),
 }
 
 impl Error {
@@ -77,6 +81,10 @@ impl Error {
             Error::UnknownCoin(_) => "unknown_coin",
             Error::UnknownRecord(_) => "unknown_record",
             Error::PhaseConflict(_) => "phase_conflict",
+            Error::EmptyPassword => "empty_password",
+            Error::CannotSeal(_) => "cannot_seal",
+            Error::NotEnoughMemory => "not_enough_memory",
+            Error::InvalidSwap(_) => "invalid_swap",
         }
     }
 
@@ -149,6 +157,16 @@ impl fmt::Display for Error {
             Error::UnknownCoin(id) => write!(f, "This wallet holds no coin {id}."),
             Error::UnknownRecord(id) => write!(f, "There is no transfer or swap {id} in this wallet."),
             Error::PhaseConflict(why) => write!(f, "Not possible now: {why}."),
+            Error::EmptyPassword => write!(
+                f,
+                "Choose a password: the wallet is encrypted with it on this device and cannot be opened without it."
+            ),
+            Error::CannotSeal(why) => write!(f, "The wallet could not be encrypted: {why}."),
+            Error::NotEnoughMemory => write!(
+                f,
+                "This device ran out of memory while deriving the wallet key. Close other tabs or apps and try again."
+            ),
+            Error::InvalidSwap(why) => write!(f, "This swap cannot be set up: {why}."),
         }
     }
 }
