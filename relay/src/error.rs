@@ -1,0 +1,122 @@
+//! Every failure the relay answers with, mapped onto the §8 error bodies.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use wallet_core::ErrorCode;
+use wallet_core::rules::Refusal;
+use wallet_core::wire::ErrorBody;
+
+/// A storage failure; `retryable` marks serialization failures and unique
+/// violations that a fresh transaction may not hit again.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("storage: {message}")]
+pub struct StoreError {
+    pub message: String,
+    pub retryable: bool,
+}
+
+impl StoreError {
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+    pub fn retry(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// A protocol answer: one of the §8 codes.
+    #[error("{code}: {message}")]
+    Protocol { code: ErrorCode, message: String },
+    /// The route exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The relay's own failure (storage, randomness): never caused by input.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Overloaded or out of time.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError::Protocol {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::BadRequest, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::NotFound, message)
+    }
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ApiError::Protocol { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        ApiError::Protocol {
+            code: r.code,
+            message: r.message,
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut resp = (status, body).into_response();
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Protocol { code, message } => {
+                let status =
+                    StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+                json_response(
+                    status,
+                    wallet_core::wire::encode(&ErrorBody::new(code, message)),
+                )
+            }
+            ApiError::MethodNotAllowed => json_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                wallet_core::wire::encode(&ErrorBody::new(
+                    ErrorCode::BadRequest,
+                    "this method is not allowed on this path",
+                )),
+            ),
+            // Not protocol codes: the relay's own trouble, never the client's input.
+            ApiError::Store(e) => {
+                tracing::error!(error = %e.message, "storage failure");
+                json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    serde_json::json!({"error": {"code": "internal", "message": "the relay could not complete the request; retry"}}).to_string(),
+                )
+            }
+            ApiError::Unavailable(why) => json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({"error": {"code": "unavailable", "message": why}}).to_string(),
+            ),
+        }
+    }
+}

@@ -1,0 +1,547 @@
+//! HTTP: the §8 endpoints, strict extractors that turn every malformed
+//! request into a JSON 4xx, and the guard (rate limit, concurrency limit,
+//! request timeout) around them.
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::logic::{Ctx, Op, Read, ReadReply, Reply, VERSION};
+use crate::store::AnyStore;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, watch};
+use tower::ServiceExt;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use wallet_core::address::Network;
+use wallet_core::rules;
+use wallet_core::types::{Id, XOnly};
+use wallet_core::wire::{
+    self, BatchCoinRequest, ConfigResponse, DepositRequest, OkResponse, ReceiverRequest,
+    SenderRequest, UpdateMsgRequest, WithdrawRequest,
+};
+
+/// Longest `wait` a long-poll honours (§8).
+pub const MAX_WAIT_SECS: u64 = 30;
+/// How often a long-poll re-reads the database even without a local
+/// change, so writes by another relay process sharing it are seen.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+pub struct Inner {
+    pub store: AnyStore,
+    pub ctx: Arc<Ctx>,
+    pub config: Config,
+    /// Bumped after every local commit that wrote something.
+    pub changes: watch::Sender<u64>,
+    /// `true` once the relay is shutting down: long-polls answer at once.
+    pub shutdown: watch::Sender<bool>,
+    limiter: RateLimiter,
+    slots: Arc<Semaphore>,
+    static_files: Option<ServeDir<ServeFile>>,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl AppState {
+    pub fn new(
+        store: AnyStore,
+        ctx: Arc<Ctx>,
+        config: Config,
+        changes: watch::Sender<u64>,
+    ) -> AppState {
+        let static_files = config
+            .static_dir
+            .as_ref()
+            .map(|d| ServeDir::new(d).fallback(ServeFile::new(d.join("index.html"))));
+        AppState(Arc::new(Inner {
+            store,
+            ctx,
+            limiter: RateLimiter::new(config.rate_limit),
+            slots: Arc::new(Semaphore::new(config.max_concurrency.max(1))),
+            static_files,
+            config,
+            changes,
+            shutdown: watch::channel(false).0,
+        }))
+    }
+}
+
+// ----- extractors -----
+
+/// A JSON body decoded strictly (unknown fields refused) into a wire type.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let mime = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::trim)
+            .unwrap_or("");
+        if !mime.eq_ignore_ascii_case("application/json") {
+            return Err(ApiError::bad_request(
+                "the body must be JSON with Content-Type: application/json",
+            ));
+        }
+        let limit = state.0.config.body_limit();
+        let too_large = || {
+            ApiError::new(
+                wallet_core::ErrorCode::PayloadTooLarge,
+                format!("the body exceeds {limit} bytes"),
+            )
+        };
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let bytes = Limited::new(req.into_body(), limit)
+            .collect()
+            .await
+            .map_err(|e| {
+                if e.is::<LengthLimitError>() {
+                    too_large()
+                } else {
+                    ApiError::bad_request("the body could not be read")
+                }
+            })?
+            .to_bytes();
+        wire::decode::<T>(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::bad_request(e.to_string()))
+    }
+}
+
+/// Path parameters as text; each handler parses its own.
+pub struct Params(pub Vec<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let raw = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::bad_request("the path is malformed"))?;
+        Ok(Params(raw.iter().map(|(_, v)| v.to_string()).collect()))
+    }
+}
+
+fn param(p: &Params, i: usize) -> Result<&str, ApiError> {
+    p.0.get(i)
+        .map(String::as_str)
+        .ok_or_else(|| ApiError::bad_request("missing path parameter"))
+}
+
+fn parse_id(text: &str) -> Result<Id, ApiError> {
+    Id::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+fn parse_xonly(text: &str) -> Result<XOnly, ApiError> {
+    XOnly::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+/// A non-negative integer query parameter, if present.
+fn query_u64(uri: &Uri, name: &str) -> Result<Option<u64>, ApiError> {
+    let Some(q) = uri.query() else {
+        return Ok(None);
+    };
+    for pair in q.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if k == name {
+            return v.parse::<u64>().map(Some).map_err(|_| {
+                ApiError::bad_request(format!(
+                    "query parameter {name} must be a non-negative integer"
+                ))
+            });
+        }
+    }
+    Ok(None)
+}
+
+// ----- responses -----
+
+fn json<T: Serialize>(value: &T) -> Response {
+    let mut resp = (StatusCode::OK, wire::encode(value)).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        match self {
+            Reply::Deposit(r) => json(&r),
+            Reply::Sender(r) => json(&r),
+            Reply::Ok => json(&OkResponse { ok: true }),
+            Reply::Status(r) => json(&r),
+            Reply::Receiver(r) => json(&r),
+            Reply::Receipt(r) => json(&r),
+        }
+    }
+}
+
+impl IntoResponse for ReadReply {
+    fn into_response(self) -> Response {
+        match self {
+            ReadReply::Statechain(r) => json(&r),
+            ReadReply::Owner(r) => json(&r),
+            ReadReply::Messages(r) => json(&r),
+            ReadReply::Batch(r) => json(&r),
+            ReadReply::Receipt(r) => json(&r),
+        }
+    }
+}
+
+// ----- handlers -----
+
+type Answer = Result<Response, ApiError>;
+
+async fn run(s: &AppState, op: Op) -> Answer {
+    let name = op.name();
+    let r = s.0.store.execute(s.0.ctx.clone(), op).await;
+    if let Err(e) = &r {
+        tracing::info!(endpoint = name, error = %e, "refused");
+    }
+    r.map(IntoResponse::into_response)
+}
+
+async fn read(s: &AppState, q: Read) -> Result<ReadReply, ApiError> {
+    s.0.store.read(s.0.ctx.clone(), q).await
+}
+
+async fn info_config(State(s): State<AppState>) -> Answer {
+    let l = &s.0.ctx.limits;
+    Ok(json(&ConfigResponse {
+        network: Network::Demo,
+        relay_pubkey: s.0.ctx.relay_key.public(),
+        batch_timeout: l.batch_timeout,
+        auth_window: l.auth_window,
+        max_batch_size: l.max_batch_size as u64,
+        max_message_bytes: l.max_message_bytes as u64,
+        max_demo_amount: l.max_demo_amount,
+        server_time: s.0.ctx.clock.now(),
+        version: VERSION,
+    }))
+}
+
+async fn deposit_init(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<DepositRequest>,
+) -> Answer {
+    run(&s, Op::Deposit(req)).await
+}
+
+async fn info_statechain(State(s): State<AppState>, p: Params) -> Answer {
+    let id = parse_id(param(&p, 0)?)?;
+    read(&s, Read::Statechain(id))
+        .await
+        .map(IntoResponse::into_response)
+}
+
+async fn info_owner(State(s): State<AppState>, p: Params) -> Answer {
+    let auth = parse_xonly(param(&p, 0)?)?;
+    read(&s, Read::Owner(auth))
+        .await
+        .map(IntoResponse::into_response)
+}
+
+async fn transfer_sender(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<SenderRequest>,
+) -> Answer {
+    let descriptor = rules::sender_descriptor(&req, &s.0.ctx.limits)?;
+    run(&s, Op::Sender { req, descriptor }).await
+}
+
+async fn transfer_update_msg(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<UpdateMsgRequest>,
+) -> Answer {
+    let max = s.0.ctx.limits.max_message_bytes;
+    if req.enc_msg.0.len() > max {
+        return Err(ApiError::new(
+            wallet_core::ErrorCode::PayloadTooLarge,
+            format!(
+                "enc_msg is {} bytes; the relay takes at most {max}",
+                req.enc_msg.0.len()
+            ),
+        ));
+    }
+    run(&s, Op::UpdateMsg(req)).await
+}
+
+async fn transfer_unlock(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<BatchCoinRequest>,
+) -> Answer {
+    run(&s, Op::Unlock(req)).await
+}
+
+async fn transfer_abort(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<BatchCoinRequest>,
+) -> Answer {
+    run(&s, Op::Abort(req)).await
+}
+
+async fn transfer_receiver(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<ReceiverRequest>,
+) -> Answer {
+    run(&s, Op::Receiver(req)).await
+}
+
+async fn withdraw(State(s): State<AppState>, JsonBody(req): JsonBody<WithdrawRequest>) -> Answer {
+    run(&s, Op::Withdraw(req)).await
+}
+
+async fn transfer_receipt(State(s): State<AppState>, p: Params) -> Answer {
+    let id = parse_id(param(&p, 0)?)?;
+    let seq = param(&p, 1)?
+        .parse::<u64>()
+        .map_err(|_| ApiError::bad_request("seq must be a non-negative integer"))?;
+    read(&s, Read::Receipt(id, seq))
+        .await
+        .map(IntoResponse::into_response)
+}
+
+/// Re-reads with `check` until it says done, a local change or the poll
+/// interval wakes it, the wait ends, or the relay shuts down.
+async fn long_poll(
+    s: &AppState,
+    wait_secs: u64,
+    q: Read,
+    mut done: impl FnMut(&ReadReply) -> bool,
+) -> Result<ReadReply, ApiError> {
+    let deadline = Instant::now() + Duration::from_secs(wait_secs.min(MAX_WAIT_SECS));
+    let mut changes = s.0.changes.subscribe();
+    let mut shutdown = s.0.shutdown.subscribe();
+    loop {
+        changes.borrow_and_update();
+        let v = read(s, q.clone()).await?;
+        let now = Instant::now();
+        if done(&v) || now >= deadline || *shutdown.borrow_and_update() {
+            return Ok(v);
+        }
+        let tick = deadline.saturating_duration_since(now).min(POLL_INTERVAL);
+        tokio::select! {
+            _ = changes.changed() => {}
+            _ = tokio::time::sleep(tick) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+async fn transfer_get_msg_addr(State(s): State<AppState>, p: Params, uri: Uri) -> Answer {
+    let auth = parse_xonly(param(&p, 0)?)?;
+    let wait = query_u64(&uri, "wait")?.unwrap_or(0);
+    let r = long_poll(
+        &s,
+        wait,
+        Read::Messages(auth),
+        |r| matches!(r, ReadReply::Messages(m) if !m.messages.is_empty()),
+    )
+    .await?;
+    Ok(r.into_response())
+}
+
+async fn transfer_batch(State(s): State<AppState>, p: Params, uri: Uri) -> Answer {
+    let id = parse_id(param(&p, 0)?)?;
+    let wait = query_u64(&uri, "wait")?.unwrap_or(0);
+    let since = query_u64(&uri, "since")?;
+    let mut first_state = None;
+    let r = long_poll(
+        &s,
+        if since.is_some() { wait } else { 0 },
+        Read::Batch(id),
+        |r| match r {
+            ReadReply::Batch(b) => {
+                let first = *first_state.get_or_insert(b.state);
+                since.is_none_or(|v| b.version > v) || b.state != first
+            }
+            _ => true,
+        },
+    )
+    .await?;
+    Ok(r.into_response())
+}
+
+async fn not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+const API_PREFIXES: [&str; 4] = ["/info", "/transfer", "/deposit", "/withdraw"];
+
+/// Unknown API paths are JSON 404s; anything else is the wallet, when served.
+async fn fallback(State(s): State<AppState>, req: Request) -> Response {
+    let path = req.uri().path();
+    let api = API_PREFIXES.iter().any(|p| {
+        path == *p
+            || path
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with('/'))
+    });
+    match &s.0.static_files {
+        Some(files) if !api => {
+            if req.method() != Method::GET && req.method() != Method::HEAD {
+                return ApiError::MethodNotAllowed.into_response();
+            }
+            match files.clone().oneshot(req).await {
+                Ok(resp) => resp.map(Body::new),
+                Err(never) => match never {},
+            }
+        }
+        _ => ApiError::not_found("no such endpoint").into_response(),
+    }
+}
+
+// ----- guard: rate limit, concurrency, timeout -----
+
+/// Per-IP token buckets: `rate` per second, bursts of twice that.
+struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    fn new(rate: u32) -> Self {
+        RateLimiter {
+            rate: f64::from(rate),
+            burst: 2.0 * f64::from(rate),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn allow(&self, ip: IpAddr) -> bool {
+        if self.rate <= 0.0 {
+            return true;
+        }
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return true;
+        };
+        let now = Instant::now();
+        if buckets.len() > 100_000 {
+            buckets.retain(|_, (_, last)| now.duration_since(*last) < Duration::from_secs(60));
+        }
+        let (tokens, last) = buckets.entry(ip).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(self.burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
+        && !s.0.limiter.allow(addr.ip())
+    {
+        let mut resp = ApiError::new(
+            wallet_core::ErrorCode::RateLimited,
+            "too many requests from this address; retry shortly",
+        )
+        .into_response();
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return resp;
+    }
+    let limit = Duration::from_secs(s.0.config.request_timeout.max(1));
+    let Ok(Ok(_slot)) = tokio::time::timeout(limit, s.0.slots.clone().acquire_owned()).await else {
+        return ApiError::Unavailable("the relay is busy; retry shortly".into()).into_response();
+    };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => ApiError::Unavailable("the request took too long; retry".into()).into_response(),
+    }
+}
+
+/// `x-request-id`: a per-process random prefix and a counter.
+#[derive(Clone)]
+struct MakeId {
+    prefix: u32,
+    next: Arc<AtomicU64>,
+}
+
+impl MakeRequestId for MakeId {
+    fn make_request_id<B>(&mut self, _req: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:08x}-{n}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// The whole application: routes, fallbacks and middleware.
+pub fn router(state: AppState) -> Router {
+    let prefix = crate::logic::random::<4>()
+        .map(u32::from_le_bytes)
+        .unwrap_or(0);
+    let make_id = MakeId {
+        prefix,
+        next: Arc::new(AtomicU64::new(1)),
+    };
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &axum::http::Request<Body>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+        })
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .expose_headers(Any);
+    Router::new()
+        .route("/info/config", get(info_config))
+        .route("/info/statechain/{id}", get(info_statechain))
+        .route("/info/owner/{auth}", get(info_owner))
+        .route("/deposit/init", post(deposit_init))
+        .route("/transfer/sender", post(transfer_sender))
+        .route("/transfer/update_msg", post(transfer_update_msg))
+        .route("/transfer/get_msg_addr/{auth}", get(transfer_get_msg_addr))
+        .route("/transfer/batch/{id}", get(transfer_batch))
+        .route("/transfer/unlock", post(transfer_unlock))
+        .route("/transfer/abort", post(transfer_abort))
+        .route("/transfer/receiver", post(transfer_receiver))
+        .route("/transfer/receipt/{id}/{seq}", get(transfer_receipt))
+        .route("/withdraw", post(withdraw))
+        .method_not_allowed_fallback(not_allowed)
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .layer(cors)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(trace)
+        .layer(SetRequestIdLayer::x_request_id(make_id))
+        .with_state(state)
+}

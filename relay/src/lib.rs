@@ -1,0 +1,108 @@
+//! The Lockstep relay (PROTOCOL.md): an axum server over one narrow storage
+//! trait with SQLite and PostgreSQL implementations. The protocol rules and
+//! every wire type come from `wallet_core`; this crate adds transactions,
+//! storage, authentication plumbing and HTTP.
+
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod logic;
+pub mod store;
+
+use crate::clock::Clock;
+use crate::config::{Config, Database};
+use crate::http::AppState;
+use crate::logic::Ctx;
+use crate::store::AnyStore;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use wallet_core::keys::AuthKey;
+use wallet_core::types::XOnly;
+
+/// Opens the configured database, migrating it, and loads (or on first
+/// start creates) the relay's signing key.
+pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, String> {
+    let (changes, _) = watch::channel(0u64);
+    let store = match config.database()? {
+        Database::Sqlite(path) => {
+            AnyStore::Sqlite(store::sqlite::SqliteStore::open(&path, changes.clone())?)
+        }
+        Database::Postgres(url) => {
+            AnyStore::Postgres(store::postgres::PgStore::connect(&url, changes.clone()).await?)
+        }
+    };
+    let fresh = logic::random_scalar().map_err(|e| e.to_string())?;
+    let key = store
+        .init_relay_key(fresh)
+        .await
+        .map_err(|e| format!("cannot load the relay key: {e}"))?;
+    let ctx = Arc::new(Ctx {
+        limits: config.limits(),
+        relay_key: AuthKey::from_scalar(&key),
+        clock,
+    });
+    Ok(AppState::new(store, ctx, config.clone(), changes))
+}
+
+/// A relay serving on a bound socket.
+pub struct Relay {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Relay {
+    pub fn relay_pubkey(&self) -> XOnly {
+        self.state.0.ctx.relay_key.public()
+    }
+
+    /// Graceful shutdown: stops accepting, ends long-polls, lets in-flight
+    /// requests finish.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        self.state.0.shutdown.send_replace(true);
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+/// Opens the database, binds `config.listen` and serves until [`Relay::shutdown`].
+pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Relay, String> {
+    let state = open(&config, clock).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let app = http::router(state.clone());
+    let mut stop = state.0.shutdown.subscribe();
+    let pruner = state.clone();
+    tokio::spawn(async move {
+        let mut stop = pruner.0.shutdown.subscribe();
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+                _ = stop.changed() => return,
+            }
+            let now = pruner.0.ctx.clock.now();
+            if let Err(e) = pruner.0.store.prune(now).await {
+                tracing::warn!(error = %e, "pruning remembered signatures failed");
+            }
+        }
+    });
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await
+    });
+    tracing::info!(%addr, relay_pubkey = %state.0.ctx.relay_key.public(), "relay listening");
+    Ok(Relay { addr, state, task })
+}

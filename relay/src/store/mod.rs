@@ -1,0 +1,171 @@
+//! Storage behind one narrow trait.
+//!
+//! [`Tx`] is one open database transaction: the handful of row operations
+//! the rules need, each O(1) rows except the listings that only the GET
+//! endpoints use. The endpoint logic ([`crate::logic`]) is written once,
+//! generic over `Tx`; a [`Store`] runs one request's logic inside one
+//! transaction (SQLite: one savepoint of a group commit; PostgreSQL: one
+//! SERIALIZABLE transaction, retried on conflict).
+
+use crate::error::{ApiError, StoreResult};
+use crate::logic::{Ctx, Op, Read, ReadReply, Reply};
+use std::future::Future;
+use std::sync::Arc;
+use wallet_core::descriptor::BatchTransfer;
+use wallet_core::rules::{Batch, Coin, Member};
+use wallet_core::types::{Id, Scalar, Sig, XOnly};
+use wallet_core::wire::{ChainEntry, MessageEntry};
+
+pub mod postgres;
+pub mod sqlite;
+
+/// One database transaction. Reads of the coin and batch rows lock them
+/// until the transaction ends (`FOR UPDATE` semantics).
+pub trait Tx {
+    fn coin(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Coin>>> + Send;
+    fn insert_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send;
+    fn put_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn batch(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Batch>>> + Send;
+    /// Creates the batch row and one member row per descriptor line (not
+    /// joined, not locked). Fails (retryably) if the batch already exists.
+    fn insert_batch(
+        &mut self,
+        batch: &Batch,
+        lines: &[BatchTransfer],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn put_batch(&mut self, batch: &Batch) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The coin's member row in the batch; `None` when it is not a descriptor line.
+    fn member(
+        &mut self,
+        batch: &Id,
+        coin: &Id,
+    ) -> impl Future<Output = StoreResult<Option<Member>>> + Send;
+    fn put_member(
+        &mut self,
+        batch: &Id,
+        coin: &Id,
+        member: Member,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn append_chain(
+        &mut self,
+        coin: &Id,
+        entry: &ChainEntry,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn chain_entry(
+        &mut self,
+        coin: &Id,
+        seq: u64,
+    ) -> impl Future<Output = StoreResult<Option<ChainEntry>>> + Send;
+
+    /// Records an accepted signature until `expires`; `false` if it was already recorded.
+    fn remember_sig(
+        &mut self,
+        sig: &Sig,
+        expires: u64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    fn relay_key(&mut self) -> impl Future<Output = StoreResult<Option<Scalar>>> + Send;
+    /// Stores the key unless one is already stored.
+    fn put_relay_key(&mut self, key: &Scalar) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // ----- listings: GET endpoints only -----
+    fn chain(&mut self, coin: &Id) -> impl Future<Output = StoreResult<Vec<ChainEntry>>> + Send;
+    fn coins_by_owner(&mut self, auth: &XOnly)
+    -> impl Future<Output = StoreResult<Vec<Id>>> + Send;
+    /// Uploaded messages of pending transfers to this auth key.
+    fn messages_for(
+        &mut self,
+        auth: &XOnly,
+    ) -> impl Future<Output = StoreResult<Vec<MessageEntry>>> + Send;
+    /// Every descriptor line with its member state, sorted by coin id.
+    fn batch_lines(
+        &mut self,
+        batch: &Id,
+    ) -> impl Future<Output = StoreResult<Vec<(BatchTransfer, Member)>>> + Send;
+}
+
+/// A database: runs one request's logic in one transaction.
+pub trait Store: Send + Sync + 'static {
+    /// A state-changing request: committed durably before it is answered;
+    /// refused or failed, it changes nothing.
+    fn execute(
+        &self,
+        ctx: Arc<Ctx>,
+        op: Op,
+    ) -> impl Future<Output = Result<Reply, ApiError>> + Send;
+    /// A read-only request.
+    fn read(
+        &self,
+        ctx: Arc<Ctx>,
+        q: Read,
+    ) -> impl Future<Output = Result<ReadReply, ApiError>> + Send;
+    /// The relay key, created from `fresh` on first start.
+    fn init_relay_key(
+        &self,
+        fresh: Scalar,
+    ) -> impl Future<Output = Result<Scalar, ApiError>> + Send;
+    /// Deletes remembered signatures that expired before `now`.
+    fn prune(&self, now: u64) -> impl Future<Output = Result<u64, ApiError>> + Send;
+}
+
+/// The store the configuration selects.
+pub enum AnyStore {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
+}
+
+impl AnyStore {
+    pub async fn execute(&self, ctx: Arc<Ctx>, op: Op) -> Result<Reply, ApiError> {
+        match self {
+            AnyStore::Sqlite(s) => s.execute(ctx, op).await,
+            AnyStore::Postgres(s) => s.execute(ctx, op).await,
+        }
+    }
+    pub async fn read(&self, ctx: Arc<Ctx>, q: Read) -> Result<ReadReply, ApiError> {
+        match self {
+            AnyStore::Sqlite(s) => s.read(ctx, q).await,
+            AnyStore::Postgres(s) => s.read(ctx, q).await,
+        }
+    }
+    pub async fn init_relay_key(&self, fresh: Scalar) -> Result<Scalar, ApiError> {
+        match self {
+            AnyStore::Sqlite(s) => s.init_relay_key(fresh).await,
+            AnyStore::Postgres(s) => s.init_relay_key(fresh).await,
+        }
+    }
+    pub async fn prune(&self, now: u64) -> Result<u64, ApiError> {
+        match self {
+            AnyStore::Sqlite(s) => s.prune(now).await,
+            AnyStore::Postgres(s) => s.prune(now).await,
+        }
+    }
+}
+
+/// Serialized coin row: everything but the message, which has its own column.
+pub(crate) fn coin_to_row(coin: &Coin) -> StoreResult<(String, Option<Vec<u8>>)> {
+    let mut c = coin.clone();
+    let msg = c.pending.as_mut().and_then(|p| p.enc_msg.take());
+    let json =
+        serde_json::to_string(&c).map_err(|e| crate::error::StoreError::new(e.to_string()))?;
+    Ok((json, msg))
+}
+
+pub(crate) fn coin_from_row(json: &str, msg: Option<Vec<u8>>) -> StoreResult<Coin> {
+    let mut c: Coin = serde_json::from_str(json)
+        .map_err(|e| crate::error::StoreError::new(format!("corrupt coin row: {e}")))?;
+    if let Some(p) = c.pending.as_mut() {
+        p.enc_msg = msg;
+    }
+    Ok(c)
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| crate::error::StoreError::new(e.to_string()))
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|e| crate::error::StoreError::new(format!("corrupt row: {e}")))
+}

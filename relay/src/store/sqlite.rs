@@ -1,0 +1,646 @@
+//! SQLite: the embedded default. WAL, `synchronous=FULL`, versioned
+//! migrations, and ONE writer thread owning the write connection.
+//!
+//! Group commit: the writer takes every queued request, runs each inside its
+//! own SAVEPOINT of one outer transaction (a refused or failed request rolls
+//! back only its savepoint), commits once (one fsync for the group), and
+//! only then answers each request. Reads use separate connections.
+
+use super::{Store, StoreResult, Tx, coin_from_row, coin_to_row, from_json, to_json};
+use crate::error::{ApiError, StoreError};
+use crate::logic::{self, Ctx, Op, Read, ReadReply, Reply};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::future::{Future, ready};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::task::{Context, Poll, Waker};
+use tokio::sync::{oneshot, watch};
+use wallet_core::descriptor::BatchTransfer;
+use wallet_core::rules::{Batch, Coin, Member};
+use wallet_core::types::{Id, Scalar, Sig, XOnly};
+use wallet_core::wire::{ChainEntry, MessageEntry};
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::new(format!("sqlite: {e}"))
+    }
+}
+
+/// Versioned migrations: entry `i` brings the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE coins (
+    statechain_id TEXT PRIMARY KEY,
+    owner_auth    TEXT NOT NULL,
+    pending_auth  TEXT,
+    enc_msg       BLOB,
+    data          TEXT NOT NULL
+);
+CREATE INDEX coins_owner ON coins(owner_auth);
+CREATE INDEX coins_pending ON coins(pending_auth) WHERE pending_auth IS NOT NULL;
+CREATE TABLE batches (
+    batch_id TEXT PRIMARY KEY,
+    version  INTEGER NOT NULL,
+    data     TEXT NOT NULL
+);
+CREATE TABLE batch_lines (
+    batch_id          TEXT NOT NULL,
+    statechain_id     TEXT NOT NULL,
+    new_user_auth_key TEXT NOT NULL,
+    amount            INTEGER NOT NULL,
+    joined            INTEGER NOT NULL,
+    locked            INTEGER NOT NULL,
+    PRIMARY KEY (batch_id, statechain_id)
+) WITHOUT ROWID;
+CREATE TABLE chain (
+    statechain_id TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    entry         TEXT NOT NULL,
+    PRIMARY KEY (statechain_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE seen_sigs (
+    sig     BLOB PRIMARY KEY,
+    expires INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX seen_sigs_expires ON seen_sigs(expires);
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#];
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> StoreResult<u32> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let current: u32 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?;
+    if current as usize > MIGRATIONS.len() {
+        return Err(StoreError::new(format!(
+            "the database has schema version {current}, newer than this relay ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let t = conn.transaction()?;
+        t.execute_batch(sql)?;
+        t.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            params![i as u32 + 1],
+        )?;
+        t.commit()?;
+    }
+    Ok(MIGRATIONS.len() as u32)
+}
+
+/// Drives a future that never pends (every SQLite call is synchronous).
+pub(crate) fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// One SQLite transaction (or savepoint) on a connection.
+pub struct SqliteTx<'c> {
+    conn: &'c Connection,
+}
+
+fn i(v: u64) -> i64 {
+    v as i64
+}
+fn u(v: i64) -> u64 {
+    v as u64
+}
+
+impl SqliteTx<'_> {
+    fn coin_sync(&self, id: &Id) -> StoreResult<Option<Coin>> {
+        let row: Option<(String, Option<Vec<u8>>)> = self
+            .conn
+            .prepare_cached("SELECT data, enc_msg FROM coins WHERE statechain_id = ?1")?
+            .query_row(params![id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(data, msg)| coin_from_row(&data, msg)).transpose()
+    }
+
+    fn write_coin(&self, coin: &Coin, insert: bool) -> StoreResult<()> {
+        let (data, msg) = coin_to_row(coin)?;
+        let pending = coin
+            .pending
+            .as_ref()
+            .map(|p| p.new_user_auth_key.to_string());
+        let sql = if insert {
+            "INSERT INTO coins (statechain_id, owner_auth, pending_auth, enc_msg, data) VALUES (?1, ?2, ?3, ?4, ?5)"
+        } else {
+            "UPDATE coins SET owner_auth = ?2, pending_auth = ?3, enc_msg = ?4, data = ?5 WHERE statechain_id = ?1"
+        };
+        let n = self.conn.prepare_cached(sql)?.execute(params![
+            coin.statechain_id.to_string(),
+            coin.owner_auth_pubkey.to_string(),
+            pending,
+            msg,
+            data
+        ])?;
+        if n != 1 {
+            return Err(StoreError::new("coin row not written"));
+        }
+        Ok(())
+    }
+
+    fn batch_sync(&self, id: &Id) -> StoreResult<Option<Batch>> {
+        let row: Option<String> = self
+            .conn
+            .prepare_cached("SELECT data FROM batches WHERE batch_id = ?1")?
+            .query_row(params![id.to_string()], |r| r.get(0))
+            .optional()?;
+        row.map(|d| from_json(&d)).transpose()
+    }
+
+    fn insert_batch_sync(&self, batch: &Batch, lines: &[BatchTransfer]) -> StoreResult<()> {
+        let id = batch.batch_id.to_string();
+        self.conn
+            .prepare_cached("INSERT INTO batches (batch_id, version, data) VALUES (?1, ?2, ?3)")?
+            .execute(params![id, i(batch.version), to_json(batch)?])?;
+        let mut st = self.conn.prepare_cached(
+            "INSERT INTO batch_lines (batch_id, statechain_id, new_user_auth_key, amount, joined, locked) VALUES (?1, ?2, ?3, ?4, 0, 0)",
+        )?;
+        for l in lines {
+            st.execute(params![
+                id,
+                l.statechain_id.to_string(),
+                l.new_user_auth_key.to_string(),
+                i(l.amount)
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn put_batch_sync(&self, batch: &Batch) -> StoreResult<()> {
+        let n = self
+            .conn
+            .prepare_cached("UPDATE batches SET version = ?2, data = ?3 WHERE batch_id = ?1")?
+            .execute(params![
+                batch.batch_id.to_string(),
+                i(batch.version),
+                to_json(batch)?
+            ])?;
+        if n != 1 {
+            return Err(StoreError::new("batch row not written"));
+        }
+        Ok(())
+    }
+
+    fn member_sync(&self, batch: &Id, coin: &Id) -> StoreResult<Option<Member>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT joined, locked FROM batch_lines WHERE batch_id = ?1 AND statechain_id = ?2",
+            )?
+            .query_row(params![batch.to_string(), coin.to_string()], |r| {
+                Ok(Member {
+                    joined: r.get(0)?,
+                    locked: r.get(1)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn put_member_sync(&self, batch: &Id, coin: &Id, m: Member) -> StoreResult<()> {
+        let n = self
+            .conn
+            .prepare_cached("UPDATE batch_lines SET joined = ?3, locked = ?4 WHERE batch_id = ?1 AND statechain_id = ?2")?
+            .execute(params![batch.to_string(), coin.to_string(), m.joined, m.locked])?;
+        if n != 1 {
+            return Err(StoreError::new("member row not written"));
+        }
+        Ok(())
+    }
+
+    fn append_chain_sync(&self, coin: &Id, e: &ChainEntry) -> StoreResult<()> {
+        self.conn
+            .prepare_cached("INSERT INTO chain (statechain_id, seq, entry) VALUES (?1, ?2, ?3)")?
+            .execute(params![coin.to_string(), i(e.seq), to_json(e)?])?;
+        Ok(())
+    }
+
+    fn chain_entry_sync(&self, coin: &Id, seq: u64) -> StoreResult<Option<ChainEntry>> {
+        let row: Option<String> = self
+            .conn
+            .prepare_cached("SELECT entry FROM chain WHERE statechain_id = ?1 AND seq = ?2")?
+            .query_row(params![coin.to_string(), i(seq)], |r| r.get(0))
+            .optional()?;
+        row.map(|d| from_json(&d)).transpose()
+    }
+
+    fn chain_sync(&self, coin: &Id) -> StoreResult<Vec<ChainEntry>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT entry FROM chain WHERE statechain_id = ?1 ORDER BY seq")?;
+        let rows = st.query_map(params![coin.to_string()], |r| r.get::<_, String>(0))?;
+        rows.map(|r| from_json(&r?)).collect()
+    }
+
+    fn remember_sig_sync(&self, sig: &Sig, expires: u64) -> StoreResult<bool> {
+        let n = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO seen_sigs (sig, expires) VALUES (?1, ?2)")?
+            .execute(params![&sig.to_bytes()[..], i(expires)])?;
+        Ok(n == 1)
+    }
+
+    fn relay_key_sync(&self) -> StoreResult<Option<Scalar>> {
+        let row: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'relay_key'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        row.map(|s| {
+            Scalar::parse(&s).map_err(|e| StoreError::new(format!("corrupt relay key: {e}")))
+        })
+        .transpose()
+    }
+
+    fn put_relay_key_sync(&self, key: &Scalar) -> StoreResult<()> {
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO meta (key, value) VALUES ('relay_key', ?1)")?
+            .execute(params![key.to_string()])?;
+        Ok(())
+    }
+
+    fn ids(&self, sql: &str, key: String) -> StoreResult<Vec<String>> {
+        let mut st = self.conn.prepare_cached(sql)?;
+        let rows = st.query_map(params![key], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn coins_by_owner_sync(&self, auth: &XOnly) -> StoreResult<Vec<Id>> {
+        self.ids(
+            "SELECT statechain_id FROM coins WHERE owner_auth = ?1 ORDER BY statechain_id",
+            auth.to_string(),
+        )?
+        .iter()
+        .map(|s| Id::parse(s).map_err(|e| StoreError::new(format!("corrupt id: {e}"))))
+        .collect()
+    }
+
+    fn messages_for_sync(&self, auth: &XOnly) -> StoreResult<Vec<MessageEntry>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT statechain_id, enc_msg FROM coins WHERE pending_auth = ?1 AND enc_msg IS NOT NULL ORDER BY statechain_id",
+        )?;
+        let rows = st.query_map(params![auth.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        rows.map(|r| {
+            let (id, msg) = r?;
+            Ok(MessageEntry {
+                statechain_id: Id::parse(&id)
+                    .map_err(|e| StoreError::new(format!("corrupt id: {e}")))?,
+                enc_msg: wallet_core::HexBytes(msg),
+            })
+        })
+        .collect()
+    }
+
+    fn batch_lines_sync(&self, batch: &Id) -> StoreResult<Vec<(BatchTransfer, Member)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT statechain_id, new_user_auth_key, amount, joined, locked FROM batch_lines WHERE batch_id = ?1 ORDER BY statechain_id",
+        )?;
+        let rows = st.query_map(params![batch.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, bool>(3)?,
+                r.get::<_, bool>(4)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (id, key, amount, joined, locked) = r?;
+            let corrupt =
+                |e: wallet_core::Error| StoreError::new(format!("corrupt batch line: {e}"));
+            Ok((
+                BatchTransfer {
+                    statechain_id: Id::parse(&id).map_err(corrupt)?,
+                    new_user_auth_key: XOnly::parse(&key).map_err(corrupt)?,
+                    amount: u(amount),
+                },
+                Member { joined, locked },
+            ))
+        })
+        .collect()
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    fn coin(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Coin>>> + Send {
+        ready(self.coin_sync(id))
+    }
+    fn insert_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.write_coin(coin, true))
+    }
+    fn put_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.write_coin(coin, false))
+    }
+    fn batch(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Batch>>> + Send {
+        ready(self.batch_sync(id))
+    }
+    fn insert_batch(
+        &mut self,
+        batch: &Batch,
+        lines: &[BatchTransfer],
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.insert_batch_sync(batch, lines))
+    }
+    fn put_batch(&mut self, batch: &Batch) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.put_batch_sync(batch))
+    }
+    fn member(
+        &mut self,
+        batch: &Id,
+        coin: &Id,
+    ) -> impl Future<Output = StoreResult<Option<Member>>> + Send {
+        ready(self.member_sync(batch, coin))
+    }
+    fn put_member(
+        &mut self,
+        batch: &Id,
+        coin: &Id,
+        member: Member,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.put_member_sync(batch, coin, member))
+    }
+    fn append_chain(
+        &mut self,
+        coin: &Id,
+        entry: &ChainEntry,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.append_chain_sync(coin, entry))
+    }
+    fn chain_entry(
+        &mut self,
+        coin: &Id,
+        seq: u64,
+    ) -> impl Future<Output = StoreResult<Option<ChainEntry>>> + Send {
+        ready(self.chain_entry_sync(coin, seq))
+    }
+    fn remember_sig(
+        &mut self,
+        sig: &Sig,
+        expires: u64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send {
+        ready(self.remember_sig_sync(sig, expires))
+    }
+    fn relay_key(&mut self) -> impl Future<Output = StoreResult<Option<Scalar>>> + Send {
+        ready(self.relay_key_sync())
+    }
+    fn put_relay_key(&mut self, key: &Scalar) -> impl Future<Output = StoreResult<()>> + Send {
+        ready(self.put_relay_key_sync(key))
+    }
+    fn chain(&mut self, coin: &Id) -> impl Future<Output = StoreResult<Vec<ChainEntry>>> + Send {
+        ready(self.chain_sync(coin))
+    }
+    fn coins_by_owner(
+        &mut self,
+        auth: &XOnly,
+    ) -> impl Future<Output = StoreResult<Vec<Id>>> + Send {
+        ready(self.coins_by_owner_sync(auth))
+    }
+    fn messages_for(
+        &mut self,
+        auth: &XOnly,
+    ) -> impl Future<Output = StoreResult<Vec<MessageEntry>>> + Send {
+        ready(self.messages_for_sync(auth))
+    }
+    fn batch_lines(
+        &mut self,
+        batch: &Id,
+    ) -> impl Future<Output = StoreResult<Vec<(BatchTransfer, Member)>>> + Send {
+        ready(self.batch_lines_sync(batch))
+    }
+}
+
+/// What one queued request left to do after the group's commit.
+type Finish = Box<dyn FnOnce(Option<StoreError>) + Send>;
+
+/// One queued request: runs in its savepoint (`None`: the transaction could
+/// not be opened) and says whether to keep its writes.
+type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Finish) + Send>;
+
+fn job<R: Send + 'static>(
+    work: impl FnOnce(&Connection) -> Result<R, ApiError> + Send + 'static,
+    reply: oneshot::Sender<Result<R, ApiError>>,
+) -> Job {
+    Box::new(move |conn| {
+        let result = match conn {
+            Some(conn) => catch_unwind(AssertUnwindSafe(|| work(conn)))
+                .unwrap_or_else(|_| Err(StoreError::new("request logic panicked").into())),
+            None => Err(StoreError::new("could not open a transaction").into()),
+        };
+        let ok = result.is_ok();
+        let finish: Finish = Box::new(move |commit_error| {
+            let answer = match (commit_error, result) {
+                (Some(e), Ok(_)) => Err(e.into()),
+                (_, r) => r,
+            };
+            let _ = reply.send(answer);
+        });
+        (ok, finish)
+    })
+}
+
+/// Group-commit figures, for the benchmark.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub commits: AtomicU64,
+    pub requests: AtomicU64,
+}
+
+/// Most requests folded into one commit.
+const MAX_GROUP: usize = 512;
+
+fn writer_loop(
+    conn: Connection,
+    jobs: mpsc::Receiver<Job>,
+    changes: watch::Sender<u64>,
+    stats: Arc<Stats>,
+) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(j) => group.push(j),
+                Err(_) => break,
+            }
+        }
+        let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        let mut finishes = Vec::with_capacity(group.len());
+        let mut wrote = false;
+        for j in group {
+            if !began || conn.execute_batch("SAVEPOINT req").is_err() {
+                finishes.push(j(None).1);
+                continue;
+            }
+            let (ok, finish) = j(Some(&conn));
+            let kept = if ok {
+                conn.execute_batch("RELEASE req").is_ok()
+            } else {
+                let _ = conn.execute_batch("ROLLBACK TO req; RELEASE req");
+                false
+            };
+            wrote |= kept;
+            finishes.push(finish);
+        }
+        let commit_error = if !began {
+            Some(StoreError::new("could not open a transaction"))
+        } else {
+            match conn.execute_batch("COMMIT") {
+                Ok(()) => None,
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    Some(StoreError::from(e))
+                }
+            }
+        };
+        stats.commits.fetch_add(1, Ordering::Relaxed);
+        stats
+            .requests
+            .fetch_add(finishes.len() as u64, Ordering::Relaxed);
+        let committed = commit_error.is_none();
+        for f in finishes {
+            f(commit_error.clone());
+        }
+        if committed && wrote {
+            changes.send_modify(|v| *v += 1);
+        }
+    }
+}
+
+/// Read connections, opened on demand and reused.
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    fn take(&self) -> StoreResult<Connection> {
+        if let Some(c) = self
+            .idle
+            .lock()
+            .map_err(|_| StoreError::new("reader pool poisoned"))?
+            .pop()
+        {
+            return Ok(c);
+        }
+        let c = Connection::open(&self.path)?;
+        c.busy_timeout(std::time::Duration::from_secs(10))?;
+        c.pragma_update(None, "query_only", true)?;
+        Ok(c)
+    }
+    fn give(&self, c: Connection) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < 8
+        {
+            idle.push(c);
+        }
+    }
+}
+
+pub struct SqliteStore {
+    jobs: Mutex<mpsc::Sender<Job>>,
+    readers: Arc<Readers>,
+    pub stats: Arc<Stats>,
+}
+
+impl SqliteStore {
+    /// Opens (creating on first start) and migrates the database file.
+    pub fn open(path: &Path, changes: watch::Sender<u64>) -> Result<SqliteStore, String> {
+        let mut conn =
+            Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        configure(&conn).map_err(|e| format!("cannot configure {}: {e}", path.display()))?;
+        migrate(&mut conn).map_err(|e| e.to_string())?;
+        let (tx, rx) = mpsc::channel();
+        let stats = Arc::new(Stats::default());
+        let s = stats.clone();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(conn, rx, changes, s))
+            .map_err(|e| format!("cannot start the writer thread: {e}"))?;
+        Ok(SqliteStore {
+            jobs: Mutex::new(tx),
+            readers: Arc::new(Readers {
+                path: path.to_path_buf(),
+                idle: Mutex::new(Vec::new()),
+            }),
+            stats,
+        })
+    }
+
+    async fn submit<R: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<R, ApiError> + Send + 'static,
+    ) -> Result<R, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        let sent = self
+            .jobs
+            .lock()
+            .map_err(|_| StoreError::new("writer queue poisoned"))?
+            .send(job(work, reply));
+        if sent.is_err() {
+            return Err(StoreError::new("the writer thread has stopped").into());
+        }
+        answer
+            .await
+            .map_err(|_| StoreError::new("the writer thread dropped the request"))?
+    }
+}
+
+impl Store for SqliteStore {
+    async fn execute(&self, ctx: Arc<Ctx>, op: Op) -> Result<Reply, ApiError> {
+        self.submit(move |conn| block_on(logic::execute(&mut SqliteTx { conn }, &ctx, &op)))
+            .await
+    }
+
+    async fn read(&self, ctx: Arc<Ctx>, q: Read) -> Result<ReadReply, ApiError> {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.take()?;
+            conn.execute_batch("BEGIN").map_err(StoreError::from)?;
+            let r = block_on(logic::read(&mut SqliteTx { conn: &conn }, &ctx, &q));
+            if conn.execute_batch("COMMIT").is_ok() {
+                readers.give(conn);
+            }
+            r
+        })
+        .await
+        .map_err(|e| StoreError::new(format!("read task failed: {e}")))?
+    }
+
+    async fn init_relay_key(&self, fresh: Scalar) -> Result<Scalar, ApiError> {
+        self.submit(move |conn| block_on(logic::init_relay_key(&mut SqliteTx { conn }, &fresh)))
+            .await
+    }
+
+    async fn prune(&self, now: u64) -> Result<u64, ApiError> {
+        self.submit(move |conn| {
+            let n = conn
+                .execute("DELETE FROM seen_sigs WHERE expires < ?1", params![i(now)])
+                .map_err(StoreError::from)?;
+            Ok(n as u64)
+        })
+        .await
+    }
+}

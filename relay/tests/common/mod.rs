@@ -1,0 +1,356 @@
+//! A real relay in-process on 127.0.0.1:0 with a temporary SQLite file, and
+//! native wallet-core clients that talk to it over HTTP.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use relay::clock::{Clock, TestClock};
+use relay::config::Config;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use wallet_core::address::{Address, Network};
+use wallet_core::descriptor::{BatchTransfer, Descriptor};
+use wallet_core::keys::{AddressKeys, Mnemonic, WalletKeys};
+use wallet_core::message::TransferMessage;
+use wallet_core::types::{Id, Scalar};
+use wallet_core::wire::{
+    BatchCoinRequest, DepositRequest, DepositResponse, MessagesResponse, ReceiverRequest,
+    SenderRequest, StatechainInfo, UpdateMsgRequest,
+};
+use wallet_core::{keyshare, signing};
+
+static COUNTER: AtomicU64 = AtomicU64::new(1);
+
+/// Fresh auxiliary randomness for every signature, so no two collide by accident.
+pub fn aux() -> [u8; 32] {
+    let mut a = [0u8; 32];
+    getrandom::fill(&mut a).unwrap();
+    a
+}
+
+pub fn random_id() -> Id {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).unwrap();
+    Id::new_v4(b)
+}
+
+/// A fresh address of a fresh wallet.
+pub fn keys() -> AddressKeys {
+    let mut e = [0u8; 16];
+    getrandom::fill(&mut e).unwrap();
+    let w = WalletKeys::from_mnemonic(&Mnemonic::from_entropy(e));
+    w.address(COUNTER.fetch_add(1, Ordering::Relaxed) as u32 % 1000)
+        .unwrap()
+}
+
+pub fn address(k: &AddressKeys) -> Address {
+    Address {
+        network: Network::Demo,
+        user_pubkey: k.user_pubkey(),
+        auth_pubkey: k.auth_pubkey(),
+    }
+}
+
+pub struct TestRelay {
+    pub relay: Option<relay::Relay>,
+    pub clock: Arc<TestClock>,
+    pub http: reqwest::Client,
+    pub base: String,
+    pub config: Config,
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn ok<T: DeserializeOwned>(self) -> T {
+        assert_eq!(
+            self.status, 200,
+            "expected 200, got {}: {}",
+            self.status, self.body
+        );
+        serde_json::from_value(self.body).unwrap()
+    }
+    /// Asserts a spec error body with this code and the code's status.
+    pub fn err(&self, code: &str) {
+        let status = wallet_core::ErrorCode::from_str_code(code)
+            .unwrap()
+            .http_status();
+        assert_eq!(
+            self.status, status,
+            "expected {status} {code}, got {}: {}",
+            self.status, self.body
+        );
+        assert_eq!(self.body["error"]["code"], code, "body {}", self.body);
+        assert!(self.body["error"]["message"].is_string());
+        assert_eq!(self.body.as_object().unwrap().len(), 1);
+    }
+}
+
+impl TestRelay {
+    pub async fn start() -> TestRelay {
+        TestRelay::with(|_| {}).await
+    }
+
+    pub async fn with(f: impl FnOnce(&mut Config)) -> TestRelay {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::defaults();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.database = format!("sqlite://{}", dir.path().join("relay.db").display());
+        config.rate_limit = 0;
+        f(&mut config);
+        let clock = TestClock::new();
+        TestRelay::boot(config, clock, dir).await
+    }
+
+    async fn boot(config: Config, clock: Arc<TestClock>, dir: tempfile::TempDir) -> TestRelay {
+        let relay = relay::start(config.clone(), clock.clone()).await.unwrap();
+        let base = format!("http://{}", relay.addr);
+        TestRelay {
+            relay: Some(relay),
+            clock,
+            http: reqwest::Client::new(),
+            base,
+            config,
+            dir,
+        }
+    }
+
+    /// Stops the relay and starts a new one on the same database.
+    pub async fn restart(mut self) -> TestRelay {
+        self.relay.take().unwrap().shutdown().await.unwrap();
+        let mut config = self.config.clone();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        TestRelay::boot(config, self.clock.clone(), self.dir).await
+    }
+
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    pub fn relay_pubkey(&self) -> wallet_core::XOnly {
+        self.relay.as_ref().unwrap().relay_pubkey()
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        Resp::from(r).await
+    }
+
+    pub async fn post<T: Serialize>(&self, path: &str, body: &T) -> Resp {
+        self.post_raw(path, "application/json", serde_json::to_vec(body).unwrap())
+            .await
+    }
+
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Resp {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        Resp::from(r).await
+    }
+
+    // ----- protocol steps -----
+
+    pub async fn deposit(&self, owner: &AddressKeys, amount: u64) -> Id {
+        let req = DepositRequest::signed(owner, amount, self.now(), aux());
+        let r: DepositResponse = self.post("/deposit/init", &req).await.ok();
+        assert!(r.receipt.verify(&self.relay_pubkey()));
+        r.statechain_id
+    }
+
+    pub async fn info(&self, coin: &Id) -> StatechainInfo {
+        self.get(&format!("/info/statechain/{coin}")).await.ok()
+    }
+
+    pub fn sender_req(
+        &self,
+        coin: Id,
+        owner: &AddressKeys,
+        to: &AddressKeys,
+        batch: Option<&Descriptor>,
+    ) -> SenderRequest {
+        SenderRequest::signed(coin, owner, &address(to), batch, self.now(), aux())
+    }
+
+    pub async fn sender(
+        &self,
+        coin: Id,
+        owner: &AddressKeys,
+        to: &AddressKeys,
+        batch: Option<&Descriptor>,
+    ) -> Resp {
+        self.post("/transfer/sender", &self.sender_req(coin, owner, to, batch))
+            .await
+    }
+
+    /// `/transfer/sender` then `/transfer/update_msg`; returns the message.
+    pub async fn send(
+        &self,
+        coin: Id,
+        owner: &AddressKeys,
+        to: &AddressKeys,
+        batch: Option<&Descriptor>,
+    ) -> TransferMessage {
+        let r: Value = self.sender(coin, owner, to, batch).await.ok();
+        let x1 = Scalar::parse(r["x1"].as_str().unwrap()).unwrap();
+        self.upload(coin, owner, to, batch.map(Descriptor::batch_id), &x1)
+            .await
+    }
+
+    pub fn message(
+        &self,
+        info: &StatechainInfo,
+        owner: &AddressKeys,
+        to: &AddressKeys,
+        batch_id: Option<Id>,
+        x1: &Scalar,
+    ) -> TransferMessage {
+        let seq = info.seq + 1;
+        let transfer_sig = owner.auth.sign(
+            &signing::transfer(
+                &info.statechain_id,
+                seq,
+                &to.user_pubkey(),
+                &to.auth_pubkey(),
+                batch_id.as_ref(),
+            ),
+            aux(),
+        );
+        TransferMessage {
+            version: 1,
+            statechain_id: info.statechain_id,
+            amount: info.amount,
+            aggregated_pubkey: info.aggregated_pubkey,
+            sender_user_pubkey: owner.user_pubkey(),
+            recipient_user_pubkey: to.user_pubkey(),
+            recipient_auth_pubkey: to.auth_pubkey(),
+            batch_id,
+            seq,
+            t1: keyshare::t1(&owner.user, x1).unwrap(),
+            transfer_sig,
+        }
+    }
+
+    pub async fn upload(
+        &self,
+        coin: Id,
+        owner: &AddressKeys,
+        to: &AddressKeys,
+        batch_id: Option<Id>,
+        x1: &Scalar,
+    ) -> TransferMessage {
+        let info = self.info(&coin).await;
+        let msg = self.message(&info, owner, to, batch_id, x1);
+        let enc = msg.seal(
+            &to.user_pubkey(),
+            &Scalar::from_bytes(&aux()).unwrap(),
+            [3; 12],
+        );
+        let req = UpdateMsgRequest::signed(coin, owner, enc, self.now(), aux());
+        let r: Value = self.post("/transfer/update_msg", &req).await.ok();
+        assert_eq!(r, serde_json::json!({"ok": true}));
+        msg
+    }
+
+    /// The receiver's side: fetch and open its message for `coin`.
+    pub async fn fetch(&self, coin: Id, to: &AddressKeys) -> TransferMessage {
+        let r: MessagesResponse = self
+            .get(&format!("/transfer/get_msg_addr/{}", to.auth_pubkey()))
+            .await
+            .ok();
+        let m = r
+            .messages
+            .iter()
+            .find(|m| m.statechain_id == coin)
+            .expect("a message for this coin");
+        TransferMessage::open(&to.user, &m.enc_msg.0).unwrap()
+    }
+
+    pub fn receiver_req(&self, msg: &TransferMessage, to: &AddressKeys) -> ReceiverRequest {
+        let t2 = keyshare::t2(&msg.t1, &to.user).unwrap();
+        ReceiverRequest::signed(
+            msg.statechain_id,
+            t2,
+            msg.transfer_sig,
+            to,
+            self.now(),
+            aux(),
+        )
+    }
+
+    pub async fn receiver(&self, msg: &TransferMessage, to: &AddressKeys) -> Resp {
+        self.post("/transfer/receiver", &self.receiver_req(msg, to))
+            .await
+    }
+
+    pub async fn unlock(&self, coin: Id, batch: Id, signer: &AddressKeys) -> Resp {
+        self.post(
+            "/transfer/unlock",
+            &BatchCoinRequest::unlock(coin, batch, signer, self.now(), aux()),
+        )
+        .await
+    }
+
+    pub async fn abort(&self, coin: Id, batch: Id, signer: &AddressKeys) -> Resp {
+        self.post(
+            "/transfer/abort",
+            &BatchCoinRequest::abort(coin, batch, signer, self.now(), aux()),
+        )
+        .await
+    }
+
+    pub async fn batch(&self, batch: Id) -> Value {
+        self.get(&format!("/transfer/batch/{batch}")).await.ok()
+    }
+}
+
+impl Resp {
+    async fn from(r: reqwest::Response) -> Resp {
+        let status = r.status().as_u16();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string());
+        let bytes = r.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            panic!(
+                "status {status}: not JSON: {:?}",
+                String::from_utf8_lossy(&bytes)
+            )
+        });
+        assert_eq!(ct.as_deref(), Some("application/json"), "status {status}");
+        assert!(status < 500, "5xx: {status} {body}");
+        Resp { status, body }
+    }
+}
+
+/// A descriptor for `(coin, to, amount)` lines.
+pub fn descriptor(batch: Id, lines: &[(Id, &AddressKeys, u64)]) -> Descriptor {
+    Descriptor::new(
+        batch,
+        lines
+            .iter()
+            .map(|(c, k, a)| BatchTransfer {
+                statechain_id: *c,
+                new_user_auth_key: k.auth_pubkey(),
+                amount: *a,
+            })
+            .collect(),
+        1000,
+    )
+    .unwrap()
+}
