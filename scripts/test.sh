@@ -34,54 +34,65 @@ step() {
     return 1
 }
 
-# How many of wallet-core's unit tests libtest reported as passed in log $1;
-# nothing if that test binary did not finish.
+# The wallet-core unit tests (lib test binary) that passed, one name a line,
+# from cargo test output in log $1; nothing if that binary did not finish.
 wallet_core_unit_tests_in() {
     sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '
         /^ +Running / { inside = index($0, "unittests src/lib.rs") && index($0, "/wallet_core-") }
-        inside && /^test result: ok\. [0-9]+ passed/ { print $4; exit }
-    '
+        !inside { next }
+        /^test .* \.\.\. ok$/ { sub(/^test /, ""); sub(/ \.\.\. ok$/, ""); names[++n] = $0 }
+        /^test result: / { if ($3 == "ok.") for (i = 1; i <= n; i++) print names[i]; exit }
+    ' | sort
 }
 
 # A passing wasm run is not enough: the runner must have used Chrome and run
-# every unit test (a tests module without the wasm `test` import is silently
-# skipped there). Reads $browser_tests and $native_lib_tests.
+# every unit test that ran natively (a tests module without the wasm `test`
+# import is silently skipped there, and the runner exits 0 when it finds no
+# browser tests at all).
 check_browser_run() {
-    local log="$LOGS/wasm-chromium.log"
+    local log="$LOGS/wasm-chromium.log" missing
     if ! grep -q "Running headless tests in Chrome" "$log"; then
         echo "the runner did not report running in headless Chrome"
         return 1
     fi
-    if [ -z "$browser_tests" ] || [ "$browser_tests" -eq 0 ]; then
+    if [ ! -s "$LOGS/browser-tests" ]; then
         echo "no wallet-core unit test ran in the browser"
         return 1
     fi
-    if [ -z "$native_lib_tests" ]; then
-        echo "no native count to compare with (native step failed)"
+    if [ ! -s "$LOGS/native-tests" ]; then
+        echo "no native list to compare with (the native step failed)"
         return 1
     fi
-    if [ "$browser_tests" -ne "$native_lib_tests" ]; then
-        echo "$browser_tests wallet-core unit tests ran in Chromium but $native_lib_tests natively:"
-        echo "a tests module lacks \`#[cfg(target_arch = \"wasm32\")] use wasm_bindgen_test::wasm_bindgen_test as test;\`"
+    missing=$(comm -23 "$LOGS/native-tests" "$LOGS/browser-tests")
+    if [ -n "$missing" ]; then
+        echo "these wallet-core unit tests ran natively but not in Chromium:"
+        # shellcheck disable=SC2001 # indent every line, not one substitution
+        sed 's/^/    /' <<<"$missing"
+        echo "(does their tests module have \`#[cfg(target_arch = \"wasm32\")] use wasm_bindgen_test::wasm_bindgen_test as test;\`?)"
         return 1
     fi
-    echo "$browser_tests wallet-core unit tests ran in headless Chrome, as many as natively"
+    echo "$browser_tests wallet-core unit tests ran in headless Chrome, including all $native_lib_tests that ran natively"
 }
 
 step setup-selftest bash scripts/test-setup.sh || true
 step fmt cargo fmt --all -- --check || true
 step clippy cargo clippy --workspace --all-targets -- -D warnings || true
 if step native cargo test --workspace; then
-    native_lib_tests=$(wallet_core_unit_tests_in "$LOGS/native.log")
+    wallet_core_unit_tests_in "$LOGS/native.log" >"$LOGS/native-tests"
+    native_lib_tests=$(grep -c . "$LOGS/native-tests" || true)
 fi
 
 # wallet-core's unit tests in headless Chromium (wasm-bindgen-test).
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/wallet-core/webdriver.json"
+# In headless mode the runner's timeout (default 20 s) bounds the whole
+# browser run, not each test; the suite alone takes about 15 s here.
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}"
 if step wasm-chromium cargo test -p wallet-core --target wasm32-unknown-unknown; then
-    browser_tests=$(wallet_core_unit_tests_in "$LOGS/wasm-chromium.log")
-    step browser-count check_browser_run || true
+    wallet_core_unit_tests_in "$LOGS/wasm-chromium.log" >"$LOGS/browser-tests"
+    browser_tests=$(grep -c . "$LOGS/browser-tests" || true)
+    step browser-check check_browser_run || true
 fi
 
 # End-to-end tests (real relay, real page in Chromium) go here once they exist.
