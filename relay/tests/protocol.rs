@@ -6,72 +6,13 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use wallet_core::descriptor::Descriptor;
-use wallet_core::keys::AddressKeys;
 use wallet_core::keyshare;
-use wallet_core::message::TransferMessage;
 use wallet_core::receipt::{CoinStatus, Receipt};
-use wallet_core::types::{Id, Scalar};
+use wallet_core::types::Scalar;
 use wallet_core::wire::{
     BatchCoinRequest, ConfigResponse, MessagesResponse, OwnerResponse, ReceiverResponse,
     UpdateMsgRequest, WithdrawRequest,
 };
-
-/// Two parties, one coin each, and the descriptor that swaps them.
-struct Swap {
-    alice: AddressKeys,
-    bob: AddressKeys,
-    /// Where coin A goes (Bob's fresh address) and coin B goes (Alice's).
-    a_to: AddressKeys,
-    b_to: AddressKeys,
-    coin_a: Id,
-    coin_b: Id,
-    d: Descriptor,
-}
-
-impl Swap {
-    async fn new(r: &TestRelay) -> Swap {
-        let (alice, bob, a_to, b_to) = (keys(), keys(), keys(), keys());
-        let coin_a = r.deposit(&alice, 5000).await;
-        let coin_b = r.deposit(&bob, 7000).await;
-        let d = descriptor(random_id(), &[(coin_a, &a_to, 5000), (coin_b, &b_to, 7000)]);
-        Swap {
-            alice,
-            bob,
-            a_to,
-            b_to,
-            coin_a,
-            coin_b,
-            d,
-        }
-    }
-    fn id(&self) -> Id {
-        self.d.batch_id()
-    }
-    /// Both join and upload their messages.
-    async fn join_both(&self, r: &TestRelay) -> (TransferMessage, TransferMessage) {
-        let ma = r
-            .send(self.coin_a, &self.alice, &self.a_to, Some(&self.d))
-            .await;
-        let mb = r
-            .send(self.coin_b, &self.bob, &self.b_to, Some(&self.d))
-            .await;
-        (ma, mb)
-    }
-    async fn commit(&self, r: &TestRelay) -> (TransferMessage, TransferMessage) {
-        let (ma, mb) = self.join_both(r).await;
-        r.unlock(self.coin_a, self.id(), &self.a_to)
-            .await
-            .ok::<Value>();
-        let s: Value = r.unlock(self.coin_b, self.id(), &self.b_to).await.ok();
-        assert_eq!(s["state"], "committed");
-        (ma, mb)
-    }
-}
-
-fn state(v: &Value) -> &str {
-    v["state"].as_str().unwrap()
-}
 
 #[tokio::test]
 async fn info_config_has_the_spec_fields() {

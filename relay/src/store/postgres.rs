@@ -1,33 +1,586 @@
 //! PostgreSQL: several relay processes may share one database.
+//!
+//! Every request runs in one SERIALIZABLE transaction that also locks the
+//! coin and batch rows it reads (`SELECT … FOR UPDATE`); a serialization
+//! failure, deadlock or unique violation (two racing first joins of one
+//! batch, say) rolls back and retries the whole request, so each rule sees
+//! and writes a consistent state across processes.
 
-use super::Store;
+use super::{Store, StoreResult, Tx, coin_from_row, coin_to_row, from_json, to_json};
 use crate::error::{ApiError, StoreError};
-use crate::logic::{Ctx, Op, Read, ReadReply, Reply};
-use std::sync::Arc;
-use wallet_core::types::Scalar;
+use crate::logic::{self, Ctx, Op, Read, ReadReply, Reply};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, IsolationLevel, NoTls, Row, Transaction};
+use wallet_core::descriptor::BatchTransfer;
+use wallet_core::rules::{Batch, Coin, Member};
+use wallet_core::types::{Id, Scalar, Sig, XOnly};
+use wallet_core::wire::{ChainEntry, MessageEntry};
 
-pub struct PgStore;
-
-impl PgStore {
-    pub async fn connect(
-        _url: &str,
-        _changes: tokio::sync::watch::Sender<u64>,
-    ) -> Result<PgStore, String> {
-        Err("PostgreSQL support is not built yet".into())
+fn pg(e: tokio_postgres::Error) -> StoreError {
+    let retry = matches!(
+        e.code(),
+        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE
+            || *c == SqlState::T_R_DEADLOCK_DETECTED
+            || *c == SqlState::UNIQUE_VIOLATION
+    );
+    let message = match e.as_db_error() {
+        Some(db) => format!("postgres: {}: {}", db.code().code(), db.message()),
+        None => format!("postgres: {e}"),
+    };
+    StoreError {
+        message,
+        retryable: retry,
     }
 }
 
+/// Versioned migrations: entry `i` brings the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE coins (
+    statechain_id TEXT PRIMARY KEY,
+    owner_auth    TEXT NOT NULL,
+    pending_auth  TEXT,
+    enc_msg       BYTEA,
+    data          TEXT NOT NULL
+);
+CREATE INDEX coins_owner ON coins(owner_auth);
+CREATE INDEX coins_pending ON coins(pending_auth) WHERE pending_auth IS NOT NULL;
+CREATE TABLE batches (
+    batch_id TEXT PRIMARY KEY,
+    version  BIGINT NOT NULL,
+    data     TEXT NOT NULL
+);
+CREATE TABLE batch_lines (
+    batch_id          TEXT NOT NULL,
+    statechain_id     TEXT NOT NULL,
+    new_user_auth_key TEXT NOT NULL,
+    amount            BIGINT NOT NULL,
+    joined            BOOLEAN NOT NULL,
+    locked            BOOLEAN NOT NULL,
+    PRIMARY KEY (batch_id, statechain_id)
+);
+CREATE TABLE chain (
+    statechain_id TEXT NOT NULL,
+    seq           BIGINT NOT NULL,
+    entry         TEXT NOT NULL,
+    PRIMARY KEY (statechain_id, seq)
+);
+CREATE TABLE seen_sigs (
+    sig     BYTEA PRIMARY KEY,
+    expires BIGINT NOT NULL
+);
+CREATE INDEX seen_sigs_expires ON seen_sigs(expires);
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#];
+
+/// Any number fixed for this application: serialises concurrent migrations.
+const MIGRATION_LOCK: i64 = 0x6c6f_636b_7374;
+
+async fn migrate(client: &mut Client) -> StoreResult<()> {
+    let t = client.transaction().await.map_err(pg)?;
+    t.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(pg)?;
+    t.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        .await
+        .map_err(pg)?;
+    let current: i32 = t
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
+        .await
+        .map_err(pg)?
+        .try_get(0)
+        .map_err(pg)?;
+    if current as usize > MIGRATIONS.len() {
+        return Err(StoreError::new(format!(
+            "the database has schema version {current}, newer than this relay ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        t.batch_execute(sql).await.map_err(pg)?;
+        t.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[&(i as i32 + 1)],
+        )
+        .await
+        .map_err(pg)?;
+    }
+    t.commit().await.map_err(pg)
+}
+
+fn i(v: u64) -> i64 {
+    v as i64
+}
+
+fn get<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: usize) -> StoreResult<T> {
+    row.try_get(idx).map_err(pg)
+}
+
+fn corrupt(e: wallet_core::Error) -> StoreError {
+    StoreError::new(format!("corrupt row: {e}"))
+}
+
+/// One PostgreSQL transaction. `lock` adds `FOR UPDATE` to row reads.
+pub struct PgTx<'a> {
+    t: Transaction<'a>,
+    lock: bool,
+}
+
+impl PgTx<'_> {
+    fn for_update(&self, sql: &str) -> String {
+        if self.lock {
+            format!("{sql} FOR UPDATE")
+        } else {
+            sql.to_string()
+        }
+    }
+
+    async fn write_coin(&mut self, coin: &Coin, insert: bool) -> StoreResult<()> {
+        let (data, msg) = coin_to_row(coin)?;
+        let pending = coin
+            .pending
+            .as_ref()
+            .map(|p| p.new_user_auth_key.to_string());
+        let sql = if insert {
+            "INSERT INTO coins (statechain_id, owner_auth, pending_auth, enc_msg, data) VALUES ($1, $2, $3, $4, $5)"
+        } else {
+            "UPDATE coins SET owner_auth = $2, pending_auth = $3, enc_msg = $4, data = $5 WHERE statechain_id = $1"
+        };
+        let n = self
+            .t
+            .execute(
+                sql,
+                &[
+                    &coin.statechain_id.to_string(),
+                    &coin.owner_auth_pubkey.to_string(),
+                    &pending,
+                    &msg,
+                    &data,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        if n != 1 {
+            return Err(StoreError::new("coin row not written"));
+        }
+        Ok(())
+    }
+}
+
+impl Tx for PgTx<'_> {
+    async fn coin(&mut self, id: &Id) -> StoreResult<Option<Coin>> {
+        let sql = self.for_update("SELECT data, enc_msg FROM coins WHERE statechain_id = $1");
+        let row = self
+            .t
+            .query_opt(&sql, &[&id.to_string()])
+            .await
+            .map_err(pg)?;
+        match row {
+            Some(r) => Ok(Some(coin_from_row(
+                &get::<String>(&r, 0)?,
+                get::<Option<Vec<u8>>>(&r, 1)?,
+            )?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn insert_coin(&mut self, coin: &Coin) -> StoreResult<()> {
+        self.write_coin(coin, true).await
+    }
+
+    async fn put_coin(&mut self, coin: &Coin) -> StoreResult<()> {
+        self.write_coin(coin, false).await
+    }
+
+    async fn batch(&mut self, id: &Id) -> StoreResult<Option<Batch>> {
+        let sql = self.for_update("SELECT data FROM batches WHERE batch_id = $1");
+        let row = self
+            .t
+            .query_opt(&sql, &[&id.to_string()])
+            .await
+            .map_err(pg)?;
+        row.map(|r| from_json(&get::<String>(&r, 0)?)).transpose()
+    }
+
+    async fn insert_batch(&mut self, batch: &Batch, lines: &[BatchTransfer]) -> StoreResult<()> {
+        let id = batch.batch_id.to_string();
+        self.t
+            .execute(
+                "INSERT INTO batches (batch_id, version, data) VALUES ($1, $2, $3)",
+                &[&id, &i(batch.version), &to_json(batch)?],
+            )
+            .await
+            .map_err(pg)?;
+        // One statement for all lines.
+        let coins: Vec<String> = lines.iter().map(|l| l.statechain_id.to_string()).collect();
+        let keys: Vec<String> = lines
+            .iter()
+            .map(|l| l.new_user_auth_key.to_string())
+            .collect();
+        let amounts: Vec<i64> = lines.iter().map(|l| i(l.amount)).collect();
+        self.t
+            .execute(
+                "INSERT INTO batch_lines (batch_id, statechain_id, new_user_auth_key, amount, joined, locked) \
+                 SELECT $1, c, k, a, FALSE, FALSE FROM UNNEST($2::TEXT[], $3::TEXT[], $4::BIGINT[]) AS u(c, k, a)",
+                &[&id, &coins, &keys, &amounts],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn put_batch(&mut self, batch: &Batch) -> StoreResult<()> {
+        let n = self
+            .t
+            .execute(
+                "UPDATE batches SET version = $2, data = $3 WHERE batch_id = $1",
+                &[
+                    &batch.batch_id.to_string(),
+                    &i(batch.version),
+                    &to_json(batch)?,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        if n != 1 {
+            return Err(StoreError::new("batch row not written"));
+        }
+        Ok(())
+    }
+
+    async fn member(&mut self, batch: &Id, coin: &Id) -> StoreResult<Option<Member>> {
+        let sql = self.for_update(
+            "SELECT joined, locked FROM batch_lines WHERE batch_id = $1 AND statechain_id = $2",
+        );
+        let row = self
+            .t
+            .query_opt(&sql, &[&batch.to_string(), &coin.to_string()])
+            .await
+            .map_err(pg)?;
+        match row {
+            Some(r) => Ok(Some(Member {
+                joined: get(&r, 0)?,
+                locked: get(&r, 1)?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_member(&mut self, batch: &Id, coin: &Id, member: Member) -> StoreResult<()> {
+        let n = self
+            .t
+            .execute(
+                "UPDATE batch_lines SET joined = $3, locked = $4 WHERE batch_id = $1 AND statechain_id = $2",
+                &[&batch.to_string(), &coin.to_string(), &member.joined, &member.locked],
+            )
+            .await
+            .map_err(pg)?;
+        if n != 1 {
+            return Err(StoreError::new("member row not written"));
+        }
+        Ok(())
+    }
+
+    async fn append_chain(&mut self, coin: &Id, entry: &ChainEntry) -> StoreResult<()> {
+        self.t
+            .execute(
+                "INSERT INTO chain (statechain_id, seq, entry) VALUES ($1, $2, $3)",
+                &[&coin.to_string(), &i(entry.seq), &to_json(entry)?],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn chain_entry(&mut self, coin: &Id, seq: u64) -> StoreResult<Option<ChainEntry>> {
+        let row = self
+            .t
+            .query_opt(
+                "SELECT entry FROM chain WHERE statechain_id = $1 AND seq = $2",
+                &[&coin.to_string(), &i(seq)],
+            )
+            .await
+            .map_err(pg)?;
+        row.map(|r| from_json(&get::<String>(&r, 0)?)).transpose()
+    }
+
+    async fn remember_sig(&mut self, sig: &Sig, expires: u64) -> StoreResult<bool> {
+        let n = self
+            .t
+            .execute(
+                "INSERT INTO seen_sigs (sig, expires) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&&sig.to_bytes()[..], &i(expires)],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(n == 1)
+    }
+
+    async fn relay_key(&mut self) -> StoreResult<Option<Scalar>> {
+        let row = self
+            .t
+            .query_opt("SELECT value FROM meta WHERE key = 'relay_key'", &[])
+            .await
+            .map_err(pg)?;
+        match row {
+            Some(r) => Ok(Some(
+                Scalar::parse(&get::<String>(&r, 0)?).map_err(corrupt)?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_relay_key(&mut self, key: &Scalar) -> StoreResult<()> {
+        self.t
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('relay_key', $1) ON CONFLICT DO NOTHING",
+                &[&key.to_string()],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn chain(&mut self, coin: &Id) -> StoreResult<Vec<ChainEntry>> {
+        let rows = self
+            .t
+            .query(
+                "SELECT entry FROM chain WHERE statechain_id = $1 ORDER BY seq",
+                &[&coin.to_string()],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| from_json(&get::<String>(r, 0)?))
+            .collect()
+    }
+
+    async fn coins_by_owner(&mut self, auth: &XOnly) -> StoreResult<Vec<Id>> {
+        let rows = self
+            .t
+            .query(
+                "SELECT statechain_id FROM coins WHERE owner_auth = $1 ORDER BY statechain_id",
+                &[&auth.to_string()],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| Id::parse(&get::<String>(r, 0)?).map_err(corrupt))
+            .collect()
+    }
+
+    async fn messages_for(&mut self, auth: &XOnly) -> StoreResult<Vec<MessageEntry>> {
+        let rows = self
+            .t
+            .query(
+                "SELECT statechain_id, enc_msg FROM coins WHERE pending_auth = $1 AND enc_msg IS NOT NULL ORDER BY statechain_id",
+                &[&auth.to_string()],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                Ok(MessageEntry {
+                    statechain_id: Id::parse(&get::<String>(r, 0)?).map_err(corrupt)?,
+                    enc_msg: wallet_core::HexBytes(get(r, 1)?),
+                })
+            })
+            .collect()
+    }
+
+    async fn batch_lines(&mut self, batch: &Id) -> StoreResult<Vec<(BatchTransfer, Member)>> {
+        let rows = self
+            .t
+            .query(
+                "SELECT statechain_id, new_user_auth_key, amount, joined, locked FROM batch_lines \
+                 WHERE batch_id = $1 ORDER BY statechain_id",
+                &[&batch.to_string()],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    BatchTransfer {
+                        statechain_id: Id::parse(&get::<String>(r, 0)?).map_err(corrupt)?,
+                        new_user_auth_key: XOnly::parse(&get::<String>(r, 1)?).map_err(corrupt)?,
+                        amount: get::<i64>(r, 2)? as u64,
+                    },
+                    Member {
+                        joined: get(r, 3)?,
+                        locked: get(r, 4)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Attempts per request before a conflict is reported as a failure.
+const MAX_ATTEMPTS: u32 = 30;
+
+pub struct PgStore {
+    url: String,
+    idle: Mutex<Vec<Client>>,
+    changes: watch::Sender<u64>,
+}
+
+async fn connect(url: &str) -> StoreResult<Client> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(pg)?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "postgres connection closed");
+        }
+    });
+    Ok(client)
+}
+
+impl PgStore {
+    /// Connects and migrates.
+    pub async fn connect(url: &str, changes: watch::Sender<u64>) -> Result<PgStore, String> {
+        let mut client = connect(url)
+            .await
+            .map_err(|e| format!("cannot connect to PostgreSQL: {}", e.message))?;
+        migrate(&mut client)
+            .await
+            .map_err(|e| format!("cannot migrate PostgreSQL: {}", e.message))?;
+        Ok(PgStore {
+            url: url.to_string(),
+            idle: Mutex::new(vec![client]),
+            changes,
+        })
+    }
+
+    async fn take(&self) -> StoreResult<Client> {
+        loop {
+            let c = self
+                .idle
+                .lock()
+                .map_err(|_| StoreError::new("pool poisoned"))?
+                .pop();
+            match c {
+                Some(c) if c.is_closed() => continue,
+                Some(c) => return Ok(c),
+                None => return connect(&self.url).await,
+            }
+        }
+    }
+
+    fn give(&self, c: Client) {
+        if c.is_closed() {
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < 32
+        {
+            idle.push(c);
+        }
+    }
+
+    fn notify(&self) {
+        self.changes.send_modify(|v| *v += 1);
+    }
+}
+
+/// Backoff before retry `attempt` of a conflicting transaction.
+async fn backoff(attempt: u32) {
+    let jitter = crate::logic::random::<1>()
+        .map(|b| u64::from(b[0]))
+        .unwrap_or(0);
+    tokio::time::sleep(Duration::from_millis(
+        u64::from(attempt.min(10)) * 2 + jitter % 10,
+    ))
+    .await;
+}
+
+/// Runs `$body` (an expression using the transaction `$tx`) in a
+/// transaction, committing on `Ok`, retrying the whole request on conflicts.
+macro_rules! transact {
+    ($store:expr, $isolation:expr, lock = $lock:expr, read_only = $ro:expr, |$tx:ident| $body:expr) => {{
+        let store: &PgStore = $store;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut client = store.take().await?;
+            let result = async {
+                let t = client
+                    .build_transaction()
+                    .isolation_level($isolation)
+                    .read_only($ro)
+                    .start()
+                    .await
+                    .map_err(pg)?;
+                let mut $tx = PgTx { t, lock: $lock };
+                match $body.await {
+                    Ok(v) => {
+                        $tx.t.commit().await.map_err(pg)?;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        let _ = $tx.t.rollback().await;
+                        Err(e)
+                    }
+                }
+            }
+            .await;
+            store.give(client);
+            match result {
+                Err(ApiError::Store(e)) if e.retryable && attempt < MAX_ATTEMPTS => {
+                    backoff(attempt).await
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+
 impl Store for PgStore {
-    async fn execute(&self, _ctx: Arc<Ctx>, _op: Op) -> Result<Reply, ApiError> {
-        Err(StoreError::new("unsupported").into())
+    async fn execute(&self, ctx: Arc<Ctx>, op: Op) -> Result<Reply, ApiError> {
+        let r = transact!(
+            self,
+            IsolationLevel::Serializable,
+            lock = true,
+            read_only = false,
+            |tx| logic::execute(&mut tx, &ctx, &op)
+        );
+        if r.is_ok() {
+            self.notify();
+        }
+        r
     }
-    async fn read(&self, _ctx: Arc<Ctx>, _q: Read) -> Result<ReadReply, ApiError> {
-        Err(StoreError::new("unsupported").into())
+
+    async fn read(&self, ctx: Arc<Ctx>, q: Read) -> Result<ReadReply, ApiError> {
+        transact!(
+            self,
+            IsolationLevel::RepeatableRead,
+            lock = false,
+            read_only = true,
+            |tx| logic::read(&mut tx, &ctx, &q)
+        )
     }
-    async fn init_relay_key(&self, _fresh: Scalar) -> Result<Scalar, ApiError> {
-        Err(StoreError::new("unsupported").into())
+
+    async fn init_relay_key(&self, fresh: Scalar) -> Result<Scalar, ApiError> {
+        transact!(
+            self,
+            IsolationLevel::Serializable,
+            lock = true,
+            read_only = false,
+            |tx| logic::init_relay_key(&mut tx, &fresh)
+        )
     }
-    async fn prune(&self, _now: u64) -> Result<u64, ApiError> {
-        Err(StoreError::new("unsupported").into())
+
+    async fn prune(&self, now: u64) -> Result<u64, ApiError> {
+        let client = self.take().await?;
+        let n = client
+            .execute("DELETE FROM seen_sigs WHERE expires < $1", &[&i(now)])
+            .await
+            .map_err(pg)?;
+        self.give(client);
+        Ok(n)
     }
 }

@@ -58,7 +58,9 @@ pub struct TestRelay {
     pub http: reqwest::Client,
     pub base: String,
     pub config: Config,
-    pub dir: tempfile::TempDir,
+    pub dir: Arc<tempfile::TempDir>,
+    /// The PostgreSQL database this relay uses, dropped with the last user.
+    pub pg: Option<Arc<PgDb>>,
 }
 
 pub struct Resp {
@@ -104,10 +106,31 @@ impl TestRelay {
         config.rate_limit = 0;
         f(&mut config);
         let clock = TestClock::new();
-        TestRelay::boot(config, clock, dir).await
+        TestRelay::boot(config, clock, Arc::new(dir), None).await
     }
 
-    async fn boot(config: Config, clock: Arc<TestClock>, dir: tempfile::TempDir) -> TestRelay {
+    /// A relay on a fresh PostgreSQL database of its own.
+    pub async fn postgres() -> TestRelay {
+        let db = Arc::new(PgDb::create().await);
+        let mut config = Config::defaults();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.database = db.url.clone();
+        config.rate_limit = 0;
+        TestRelay::boot(
+            config,
+            TestClock::new(),
+            Arc::new(tempfile::tempdir().unwrap()),
+            Some(db),
+        )
+        .await
+    }
+
+    async fn boot(
+        config: Config,
+        clock: Arc<TestClock>,
+        dir: Arc<tempfile::TempDir>,
+        pg: Option<Arc<PgDb>>,
+    ) -> TestRelay {
         let relay = relay::start(config.clone(), clock.clone()).await.unwrap();
         let base = format!("http://{}", relay.addr);
         TestRelay {
@@ -117,15 +140,31 @@ impl TestRelay {
             base,
             config,
             dir,
+            pg,
         }
+    }
+
+    /// Another relay process on the same database (and the same clock).
+    pub async fn sharing(&self) -> TestRelay {
+        TestRelay::boot(
+            self.config.clone(),
+            self.clock.clone(),
+            self.dir.clone(),
+            self.pg.clone(),
+        )
+        .await
     }
 
     /// Stops the relay and starts a new one on the same database.
     pub async fn restart(mut self) -> TestRelay {
         self.relay.take().unwrap().shutdown().await.unwrap();
-        let mut config = self.config.clone();
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        TestRelay::boot(config, self.clock.clone(), self.dir).await
+        TestRelay::boot(
+            self.config.clone(),
+            self.clock.clone(),
+            self.dir.clone(),
+            self.pg.clone(),
+        )
+        .await
     }
 
     pub fn now(&self) -> u64 {
@@ -353,4 +392,137 @@ pub fn descriptor(batch: Id, lines: &[(Id, &AddressKeys, u64)]) -> Descriptor {
         1000,
     )
     .unwrap()
+}
+
+/// A uniquely named PostgreSQL database on the local server, dropped on drop.
+pub struct PgDb {
+    pub url: String,
+    name: String,
+}
+
+const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+async fn pg_admin() -> tokio_postgres::Client {
+    let mut tried_start = false;
+    loop {
+        match tokio_postgres::connect(PG_ADMIN, tokio_postgres::NoTls).await {
+            Ok((client, conn)) => {
+                tokio::spawn(conn);
+                return client;
+            }
+            Err(e) if !tried_start => {
+                // Try once to start the local cluster, as the README says.
+                tried_start = true;
+                eprintln!("PostgreSQL unreachable ({e}); trying pg_ctlcluster start");
+                let _ = std::process::Command::new("sh")
+                    .args([
+                        "-c",
+                        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+                    ])
+                    .status();
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+            Err(e) => panic!(
+                "PostgreSQL is not reachable at 127.0.0.1:5432 as user postgres with trust auth ({e}). \
+                 These tests need it: install postgresql and start it with \
+                 `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`."
+            ),
+        }
+    }
+}
+
+impl PgDb {
+    pub async fn create() -> PgDb {
+        let admin = pg_admin().await;
+        let mut b = [0u8; 8];
+        getrandom::fill(&mut b).unwrap();
+        let name = format!("lockstep_test_{}", wallet_core::hex::encode(&b));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        PgDb {
+            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok((c, conn)) =
+                    tokio_postgres::connect(PG_ADMIN, tokio_postgres::NoTls).await
+                {
+                    tokio::spawn(conn);
+                    let _ = c
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Two parties, one coin each, and the descriptor that swaps them.
+pub struct Swap {
+    pub alice: AddressKeys,
+    pub bob: AddressKeys,
+    /// Where coin A goes (Bob's fresh address) and coin B goes (Alice's).
+    pub a_to: AddressKeys,
+    pub b_to: AddressKeys,
+    pub coin_a: Id,
+    pub coin_b: Id,
+    pub d: Descriptor,
+}
+
+impl Swap {
+    pub async fn new(r: &TestRelay) -> Swap {
+        let (alice, bob, a_to, b_to) = (keys(), keys(), keys(), keys());
+        let coin_a = r.deposit(&alice, 5000).await;
+        let coin_b = r.deposit(&bob, 7000).await;
+        let d = descriptor(random_id(), &[(coin_a, &a_to, 5000), (coin_b, &b_to, 7000)]);
+        Swap {
+            alice,
+            bob,
+            a_to,
+            b_to,
+            coin_a,
+            coin_b,
+            d,
+        }
+    }
+    pub fn id(&self) -> Id {
+        self.d.batch_id()
+    }
+    /// Both join and upload their messages.
+    pub async fn join_both(&self, r: &TestRelay) -> (TransferMessage, TransferMessage) {
+        let ma = r
+            .send(self.coin_a, &self.alice, &self.a_to, Some(&self.d))
+            .await;
+        let mb = r
+            .send(self.coin_b, &self.bob, &self.b_to, Some(&self.d))
+            .await;
+        (ma, mb)
+    }
+    pub async fn commit(&self, r: &TestRelay) -> (TransferMessage, TransferMessage) {
+        let (ma, mb) = self.join_both(r).await;
+        r.unlock(self.coin_a, self.id(), &self.a_to)
+            .await
+            .ok::<Value>();
+        let s: Value = r.unlock(self.coin_b, self.id(), &self.b_to).await.ok();
+        assert_eq!(s["state"], "committed");
+        (ma, mb)
+    }
+}
+
+pub fn state(v: &Value) -> &str {
+    v["state"].as_str().unwrap()
 }
