@@ -920,3 +920,33 @@ async fn unlock_request_shape_is_the_spec_one() {
     assert_eq!(v.as_object().unwrap().len(), 4);
     r.post("/transfer/unlock", &req).await.ok::<Value>();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_commit_folds_concurrent_requests_into_one_fsync() {
+    let r = std::sync::Arc::new(TestRelay::start().await);
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let r = r.clone();
+            tokio::spawn(async move { r.deposit(&keys(), 1).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let relay::store::AnyStore::Sqlite(store) = &r.relay.as_ref().unwrap().state.0.store else {
+        panic!("sqlite expected");
+    };
+    let commits = store
+        .stats
+        .commits
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let requests = store
+        .stats
+        .requests
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!(requests >= 65, "{requests}");
+    assert!(
+        commits < requests,
+        "{commits} commits for {requests} requests: no grouping"
+    );
+}

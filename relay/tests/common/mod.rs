@@ -61,6 +61,7 @@ pub struct TestRelay {
     pub dir: Arc<tempfile::TempDir>,
     /// The PostgreSQL database this relay uses, dropped with the last user.
     pub pg: Option<Arc<PgDb>>,
+    pub key: wallet_core::XOnly,
 }
 
 pub struct Resp {
@@ -133,6 +134,7 @@ impl TestRelay {
     ) -> TestRelay {
         let relay = relay::start(config.clone(), clock.clone()).await.unwrap();
         let base = format!("http://{}", relay.addr);
+        let key = relay.relay_pubkey();
         TestRelay {
             relay: Some(relay),
             clock,
@@ -141,6 +143,7 @@ impl TestRelay {
             config,
             dir,
             pg,
+            key,
         }
     }
 
@@ -172,7 +175,31 @@ impl TestRelay {
     }
 
     pub fn relay_pubkey(&self) -> wallet_core::XOnly {
-        self.relay.as_ref().unwrap().relay_pubkey()
+        self.key
+    }
+
+    /// A client of a relay running elsewhere (another process) on the system clock.
+    pub async fn remote(base: String) -> TestRelay {
+        let http = reqwest::Client::new();
+        let c: Value = http
+            .get(format!("{base}/info/config"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let key = wallet_core::XOnly::parse(c["relay_pubkey"].as_str().unwrap()).unwrap();
+        TestRelay {
+            relay: None,
+            clock: TestClock::new(),
+            http,
+            base,
+            config: Config::defaults(),
+            dir: Arc::new(tempfile::tempdir().unwrap()),
+            pg: None,
+            key,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Resp {
