@@ -61,7 +61,9 @@ impl Address {
             DecodeError::Checksum => Error::AddressChecksum,
             DecodeError::MixedCase => Error::AddressFormat("it mixes upper and lower case"),
             DecodeError::NoSeparator => Error::AddressFormat("it has no separator"),
-            DecodeError::InvalidChar => Error::AddressFormat("it contains a character bech32m does not use"),
+            DecodeError::InvalidChar => {
+                Error::AddressFormat("it contains a character bech32m does not use")
+            }
             DecodeError::Padding => Error::AddressFormat("its length is wrong"),
         })?;
         let network = Network::from_hrp(&hrp).ok_or(Error::AddressFormat("unknown prefix"))?;
@@ -77,8 +79,10 @@ impl Address {
         a.copy_from_slice(&data[34..66]);
         Ok(Address {
             network,
-            user_pubkey: Point::from_bytes(&o).map_err(|_| Error::AddressFormat("its user key is not a curve point"))?,
-            auth_pubkey: XOnly::from_bytes(&a).map_err(|_| Error::AddressFormat("its auth key is not a curve point"))?,
+            user_pubkey: Point::from_bytes(&o)
+                .map_err(|_| Error::AddressFormat("its user key is not a curve point"))?,
+            auth_pubkey: XOnly::from_bytes(&a)
+                .map_err(|_| Error::AddressFormat("its auth key is not a curve point"))?,
         })
     }
 
@@ -122,8 +126,14 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn sample() -> Address {
-        let k = WalletKeys::from_mnemonic(&Mnemonic::from_entropy([0; 16])).address(0).unwrap();
-        Address { network: Network::Demo, user_pubkey: k.user_pubkey(), auth_pubkey: k.auth_pubkey() }
+        let k = WalletKeys::from_mnemonic(&Mnemonic::from_entropy([0; 16]))
+            .address(0)
+            .unwrap();
+        Address {
+            network: Network::Demo,
+            user_pubkey: k.user_pubkey(),
+            auth_pubkey: k.auth_pubkey(),
+        }
     }
 
     #[test]
@@ -138,9 +148,16 @@ mod tests {
     #[test]
     fn rejects_wrong_network_version_length_and_point() {
         let a = sample();
-        let main = Address { network: Network::Bitcoin, ..a }.encode();
+        let main = Address {
+            network: Network::Bitcoin,
+            ..a
+        }
+        .encode();
         assert!(main.starts_with("ml1"));
-        assert!(matches!(Address::decode_for(&main, Network::Demo), Err(Error::WrongNetwork { .. })));
+        assert!(matches!(
+            Address::decode_for(&main, Network::Demo),
+            Err(Error::WrongNetwork { .. })
+        ));
 
         let mut data = vec![1u8];
         data.extend_from_slice(&a.user_pubkey.to_bytes());
@@ -161,4 +178,35 @@ mod tests {
         let typo: String = chars.into_iter().collect();
         assert_eq!(Address::decode(&typo), Err(Error::AddressChecksum));
     }
+}
+
+#[cfg(test)]
+mod vectors {
+    use super::*;
+    use crate::keys::{Mnemonic, WalletKeys};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Known-answer vector, also printed in docs/PROTOCOL-NOTES.md: the
+    /// phrase "abandon … about", address index 0, demo network.
+    #[test]
+    fn known_answer_vector() {
+        let k = WalletKeys::from_mnemonic(&Mnemonic::from_entropy([0; 16]))
+            .address(0)
+            .unwrap();
+        let a = Address {
+            network: Network::Demo,
+            user_pubkey: k.user_pubkey(),
+            auth_pubkey: k.auth_pubkey(),
+        };
+        assert_eq!(k.user_pubkey().to_string(), ADDRESS_KAT.0);
+        assert_eq!(k.auth_pubkey().to_string(), ADDRESS_KAT.1);
+        assert_eq!(a.encode(), ADDRESS_KAT.2);
+    }
+
+    const ADDRESS_KAT: (&str, &str, &str) = (
+        "03cc8a4bc64d897bddc5fbc2f670f7a8ba0b386779106cf1223c6fc5d7cd6fc115",
+        "f06e759122dcc3624190d66db9052e3d19ada4d92ddada94abb41ab7886cb57e",
+        "tml1qqpuezjtcexcj77achau9ans775t5zecvau3qm83yg7xl3whe4huz90sde6ezgkucd3yryxkdkus2t3arxk6fkfdmtdff2a5r2mcsm940cerjq7n",
+    );
 }

@@ -14,7 +14,13 @@ pub enum DecodeError {
 }
 
 fn polymod(values: impl Iterator<Item = u8>) -> u32 {
-    const GEN: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
     let mut chk: u32 = 1;
     for v in values {
         let top = chk >> 25;
@@ -29,7 +35,10 @@ fn polymod(values: impl Iterator<Item = u8>) -> u32 {
 }
 
 fn hrp_expand(hrp: &str) -> impl Iterator<Item = u8> + '_ {
-    hrp.bytes().map(|b| b >> 5).chain(std::iter::once(0)).chain(hrp.bytes().map(|b| b & 31))
+    hrp.bytes()
+        .map(|b| b >> 5)
+        .chain(std::iter::once(0))
+        .chain(hrp.bytes().map(|b| b & 31))
 }
 
 /// Regroups bits; `pad` adds zero bits at the end (encoding), otherwise
@@ -155,6 +164,9 @@ mod tests {
         let mut bad = s.into_bytes();
         let last = bad.len() - 1;
         bad[last] = if bad[last] == b'q' { b'p' } else { b'q' };
-        assert_eq!(decode(std::str::from_utf8(&bad).unwrap()), Err(DecodeError::Checksum));
+        assert_eq!(
+            decode(std::str::from_utf8(&bad).unwrap()),
+            Err(DecodeError::Checksum)
+        );
     }
 }

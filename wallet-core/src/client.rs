@@ -1,1 +1,256 @@
-//! (in progress)
+//! The relay-client interface: request builders and response parsing for
+//! every endpoint of §8, over a one-method [`Transport`] that the web app
+//! implements with `fetch`, native tools with an HTTP client, and tests with
+//! the in-memory relay ([`crate::sim`]).
+
+use crate::error::{Error, ErrorCode};
+use crate::receipt::Receipt;
+use crate::types::{Id, XOnly};
+use crate::wire::{
+    self, BatchCoinRequest, BatchInfo, BatchStatus, ConfigResponse, DepositRequest,
+    DepositResponse, ErrorBody, MessagesResponse, OkResponse, OwnerResponse, ReceiverRequest,
+    ReceiverResponse, SenderRequest, SenderResponse, StatechainInfo, UpdateMsgRequest,
+    WithdrawRequest,
+};
+use serde::de::DeserializeOwned;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+/// A request to the relay, relative to its base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: Method,
+    /// Path and query, e.g. `/transfer/batch/{id}?wait=10&since=3`.
+    pub path: String,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// Sends one request. Fails only when no HTTP answer arrived; HTTP errors
+/// are answers and are parsed by [`parse`].
+// `async fn` in a public trait: the wasm host's futures are not `Send`, so
+// no `Send` bound is wanted here.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error>;
+}
+
+impl<T: Transport + ?Sized> Transport for &T {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
+        (**self).send(request).await
+    }
+}
+
+/// Turns an answer into `T` or the relay's error as [`Error::Relay`].
+pub fn parse<T: DeserializeOwned>(response: &HttpResponse) -> Result<T, Error> {
+    if response.status == 200 {
+        return wire::decode(&response.body)
+            .map_err(|e| Error::Transport(format!("unexpected answer from the relay: {e}")));
+    }
+    match wire::decode::<ErrorBody>(&response.body) {
+        Ok(b) => Err(Error::Relay {
+            code: b.error.code,
+            message: b.error.message,
+        }),
+        Err(_) => Err(Error::Transport(format!(
+            "the relay answered HTTP {}",
+            response.status
+        ))),
+    }
+}
+
+fn get(path: String) -> HttpRequest {
+    HttpRequest {
+        method: Method::Get,
+        path,
+        body: None,
+    }
+}
+
+fn post<B: serde::Serialize>(path: &str, body: &B) -> HttpRequest {
+    HttpRequest {
+        method: Method::Post,
+        path: path.to_string(),
+        body: Some(wire::encode(body)),
+    }
+}
+
+/// Builders for every endpoint; [`RelayClient`] pairs them with [`parse`].
+pub mod requests {
+    use super::*;
+
+    pub fn config() -> HttpRequest {
+        get("/info/config".into())
+    }
+    pub fn deposit(r: &DepositRequest) -> HttpRequest {
+        post("/deposit/init", r)
+    }
+    pub fn statechain(id: &Id) -> HttpRequest {
+        get(format!("/info/statechain/{id}"))
+    }
+    pub fn owner(auth: &XOnly) -> HttpRequest {
+        get(format!("/info/owner/{auth}"))
+    }
+    pub fn sender(r: &SenderRequest) -> HttpRequest {
+        post("/transfer/sender", r)
+    }
+    pub fn update_msg(r: &UpdateMsgRequest) -> HttpRequest {
+        post("/transfer/update_msg", r)
+    }
+    pub fn messages(auth: &XOnly, wait: Option<u64>) -> HttpRequest {
+        match wait {
+            Some(w) => get(format!("/transfer/get_msg_addr/{auth}?wait={w}")),
+            None => get(format!("/transfer/get_msg_addr/{auth}")),
+        }
+    }
+    pub fn batch(id: &Id, wait: Option<u64>, since: Option<u64>) -> HttpRequest {
+        let mut q = Vec::new();
+        if let Some(w) = wait {
+            q.push(format!("wait={w}"));
+        }
+        if let Some(s) = since {
+            q.push(format!("since={s}"));
+        }
+        let query = if q.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", q.join("&"))
+        };
+        get(format!("/transfer/batch/{id}{query}"))
+    }
+    pub fn unlock(r: &BatchCoinRequest) -> HttpRequest {
+        post("/transfer/unlock", r)
+    }
+    pub fn abort(r: &BatchCoinRequest) -> HttpRequest {
+        post("/transfer/abort", r)
+    }
+    pub fn receiver(r: &ReceiverRequest) -> HttpRequest {
+        post("/transfer/receiver", r)
+    }
+    pub fn receipt(id: &Id, seq: u64) -> HttpRequest {
+        get(format!("/transfer/receipt/{id}/{seq}"))
+    }
+    pub fn withdraw(r: &WithdrawRequest) -> HttpRequest {
+        post("/withdraw", r)
+    }
+}
+
+/// Typed access to a relay over any [`Transport`].
+#[derive(Debug, Clone)]
+pub struct RelayClient<T> {
+    pub transport: T,
+}
+
+impl<T: Transport> RelayClient<T> {
+    pub fn new(transport: T) -> Self {
+        RelayClient { transport }
+    }
+
+    async fn call<R: DeserializeOwned>(&self, request: HttpRequest) -> Result<R, Error> {
+        parse(&self.transport.send(request).await?)
+    }
+
+    pub async fn config(&self) -> Result<ConfigResponse, Error> {
+        self.call(requests::config()).await
+    }
+    pub async fn deposit(&self, r: &DepositRequest) -> Result<DepositResponse, Error> {
+        self.call(requests::deposit(r)).await
+    }
+    pub async fn statechain(&self, id: &Id) -> Result<StatechainInfo, Error> {
+        self.call(requests::statechain(id)).await
+    }
+    pub async fn owner(&self, auth: &XOnly) -> Result<OwnerResponse, Error> {
+        self.call(requests::owner(auth)).await
+    }
+    pub async fn sender(&self, r: &SenderRequest) -> Result<SenderResponse, Error> {
+        self.call(requests::sender(r)).await
+    }
+    pub async fn update_msg(&self, r: &UpdateMsgRequest) -> Result<OkResponse, Error> {
+        self.call(requests::update_msg(r)).await
+    }
+    pub async fn messages(
+        &self,
+        auth: &XOnly,
+        wait: Option<u64>,
+    ) -> Result<MessagesResponse, Error> {
+        self.call(requests::messages(auth, wait)).await
+    }
+    pub async fn batch(
+        &self,
+        id: &Id,
+        wait: Option<u64>,
+        since: Option<u64>,
+    ) -> Result<BatchInfo, Error> {
+        self.call(requests::batch(id, wait, since)).await
+    }
+    pub async fn unlock(&self, r: &BatchCoinRequest) -> Result<BatchStatus, Error> {
+        self.call(requests::unlock(r)).await
+    }
+    pub async fn abort(&self, r: &BatchCoinRequest) -> Result<BatchStatus, Error> {
+        self.call(requests::abort(r)).await
+    }
+    pub async fn receiver(&self, r: &ReceiverRequest) -> Result<ReceiverResponse, Error> {
+        self.call(requests::receiver(r)).await
+    }
+    pub async fn receipt(&self, id: &Id, seq: u64) -> Result<Receipt, Error> {
+        self.call(requests::receipt(id, seq)).await
+    }
+    pub async fn withdraw(&self, r: &WithdrawRequest) -> Result<Receipt, Error> {
+        self.call(requests::withdraw(r)).await
+    }
+}
+
+/// The relay's code when `e` is a relay refusal.
+pub fn relay_code(e: &Error) -> Option<ErrorCode> {
+    match e {
+        Error::Relay { code, .. } => Some(*code),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn error_answers_become_relay_errors() {
+        let r = HttpResponse {
+            status: 409,
+            body: br#"{"error":{"code":"batch_locked","message":"m"}}"#.to_vec(),
+        };
+        let e = parse::<OkResponse>(&r).unwrap_err();
+        assert_eq!(relay_code(&e), Some(ErrorCode::BatchLocked));
+        let garbage = HttpResponse {
+            status: 502,
+            body: b"<html>".to_vec(),
+        };
+        assert!(matches!(
+            parse::<OkResponse>(&garbage),
+            Err(Error::Transport(_))
+        ));
+    }
+
+    #[test]
+    fn batch_query_string() {
+        let id = Id::parse("67e55044-10b1-426f-9247-bb680e5fe0c8").unwrap();
+        assert_eq!(
+            requests::batch(&id, Some(10), Some(3)).path,
+            format!("/transfer/batch/{id}?wait=10&since=3")
+        );
+        assert_eq!(
+            requests::batch(&id, None, None).path,
+            format!("/transfer/batch/{id}")
+        );
+    }
+}

@@ -43,13 +43,22 @@ impl Descriptor {
             return Err(Error::EmptyDescriptor);
         }
         if transfers.len() > max.min(ABSOLUTE_MAX_LINES) {
-            return Err(Error::DescriptorTooLarge { max, found: transfers.len() });
+            return Err(Error::DescriptorTooLarge {
+                max,
+                found: transfers.len(),
+            });
         }
         transfers.sort_by_key(|t| t.statechain_id);
-        if let Some(w) = transfers.windows(2).find(|w| w[0].statechain_id == w[1].statechain_id) {
+        if let Some(w) = transfers
+            .windows(2)
+            .find(|w| w[0].statechain_id == w[1].statechain_id)
+        {
             return Err(Error::DuplicateCoin(w[0].statechain_id.to_string()));
         }
-        Ok(Descriptor { batch_id, transfers })
+        Ok(Descriptor {
+            batch_id,
+            transfers,
+        })
     }
 
     pub fn batch_id(&self) -> Id {
@@ -81,7 +90,9 @@ impl Descriptor {
         let mut h = Sha256::new();
         h.update(format!("lockstep/v1/batch\n{}\n", self.batch_id).as_bytes());
         for t in &self.transfers {
-            h.update(format!("{}:{}:{}\n", t.statechain_id, t.new_user_auth_key, t.amount).as_bytes());
+            h.update(
+                format!("{}:{}:{}\n", t.statechain_id, t.new_user_auth_key, t.amount).as_bytes(),
+            );
         }
         Hash32(h.finalize().into())
     }
@@ -92,7 +103,10 @@ impl Descriptor {
     }
 
     pub fn to_wire(&self) -> DescriptorWire {
-        DescriptorWire { batch_id: self.batch_id, transfers: self.transfers.clone() }
+        DescriptorWire {
+            batch_id: self.batch_id,
+            transfers: self.transfers.clone(),
+        }
     }
 }
 
@@ -105,7 +119,10 @@ impl TryFrom<DescriptorWire> for Descriptor {
 
 impl From<Descriptor> for DescriptorWire {
     fn from(d: Descriptor) -> Self {
-        DescriptorWire { batch_id: d.batch_id, transfers: d.transfers }
+        DescriptorWire {
+            batch_id: d.batch_id,
+            transfers: d.transfers,
+        }
     }
 }
 
@@ -123,8 +140,16 @@ pub(crate) mod tests {
         Descriptor::new(
             Id::parse("11111111-1111-4111-8111-111111111111").unwrap(),
             vec![
-                BatchTransfer { statechain_id: Id::parse("33333333-3333-4333-8333-333333333333").unwrap(), new_user_auth_key: a, amount: 5000 },
-                BatchTransfer { statechain_id: Id::parse("22222222-2222-4222-8222-222222222222").unwrap(), new_user_auth_key: b, amount: 7000 },
+                BatchTransfer {
+                    statechain_id: Id::parse("33333333-3333-4333-8333-333333333333").unwrap(),
+                    new_user_auth_key: a,
+                    amount: 5000,
+                },
+                BatchTransfer {
+                    statechain_id: Id::parse("22222222-2222-4222-8222-222222222222").unwrap(),
+                    new_user_auth_key: b,
+                    amount: 7000,
+                },
             ],
             1000,
         )
@@ -138,15 +163,24 @@ pub(crate) mod tests {
         lines.reverse();
         let d2 = Descriptor::new(d.batch_id(), lines, 1000).unwrap();
         assert_eq!(d.hash(), d2.hash());
-        assert_eq!(d.transfers()[0].statechain_id.to_string(), "22222222-2222-4222-8222-222222222222");
+        assert_eq!(
+            d.transfers()[0].statechain_id.to_string(),
+            "22222222-2222-4222-8222-222222222222"
+        );
     }
 
     #[test]
     fn rejects_empty_duplicate_and_oversized() {
         let d = fixed_descriptor();
-        assert_eq!(Descriptor::new(d.batch_id(), vec![], 10), Err(Error::EmptyDescriptor));
+        assert_eq!(
+            Descriptor::new(d.batch_id(), vec![], 10),
+            Err(Error::EmptyDescriptor)
+        );
         let dup = vec![d.transfers()[0], d.transfers()[0]];
-        assert!(matches!(Descriptor::new(d.batch_id(), dup, 10), Err(Error::DuplicateCoin(_))));
+        assert!(matches!(
+            Descriptor::new(d.batch_id(), dup, 10),
+            Err(Error::DuplicateCoin(_))
+        ));
         assert!(matches!(
             Descriptor::new(d.batch_id(), d.transfers().to_vec(), 1),
             Err(Error::DescriptorTooLarge { .. })
@@ -158,7 +192,10 @@ pub(crate) mod tests {
         let d = fixed_descriptor();
         let mut lines = d.transfers().to_vec();
         lines[0].amount += 1;
-        assert_ne!(Descriptor::new(d.batch_id(), lines, 10).unwrap().hash(), d.hash());
+        assert_ne!(
+            Descriptor::new(d.batch_id(), lines, 10).unwrap().hash(),
+            d.hash()
+        );
     }
 
     /// Known-answer vector, also printed in docs/PROTOCOL-NOTES.md.
@@ -167,5 +204,6 @@ pub(crate) mod tests {
         assert_eq!(fixed_descriptor().hash().to_string(), DESCRIPTOR_KAT);
     }
 
-    pub(crate) const DESCRIPTOR_KAT: &str = "79c5c6715690b6bc139ef23afcd9ecdbd8dfb8572a45460ead3d5e1f95740a29";
+    pub(crate) const DESCRIPTOR_KAT: &str =
+        "79c5c6715690b6bc139ef23afcd9ecdbd8dfb8572a45460ead3d5e1f95740a29";
 }

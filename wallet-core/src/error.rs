@@ -92,7 +92,10 @@ impl Error {
     pub fn is_bad_request(&self) -> bool {
         !matches!(
             self,
-            Error::Relay { .. } | Error::Transport(_) | Error::KeyUpdateInvalid | Error::BadSignature
+            Error::Relay { .. }
+                | Error::Transport(_)
+                | Error::KeyUpdateInvalid
+                | Error::BadSignature
         )
     }
 }
@@ -102,12 +105,23 @@ impl fmt::Display for Error {
         match self {
             Error::InvalidHex(why) => write!(f, "Invalid hex text: {why}."),
             Error::InvalidLength { expected, found } => {
-                write!(f, "Wrong length: expected {expected} characters, found {found}.")
+                write!(
+                    f,
+                    "Wrong length: expected {expected} characters, found {found}."
+                )
             }
-            Error::InvalidPoint => write!(f, "Not a valid compressed public key (33 bytes, prefix 02 or 03, on secp256k1)."),
+            Error::InvalidPoint => write!(
+                f,
+                "Not a valid compressed public key (33 bytes, prefix 02 or 03, on secp256k1)."
+            ),
             Error::InvalidScalar => write!(f, "Not a valid scalar (must be between 1 and n-1)."),
-            Error::InvalidXOnlyKey => write!(f, "Not a valid x-only public key (32 bytes, a point on secp256k1)."),
-            Error::InvalidSignatureEncoding => write!(f, "Not a valid BIP340 signature encoding (64 bytes)."),
+            Error::InvalidXOnlyKey => write!(
+                f,
+                "Not a valid x-only public key (32 bytes, a point on secp256k1)."
+            ),
+            Error::InvalidSignatureEncoding => {
+                write!(f, "Not a valid BIP340 signature encoding (64 bytes).")
+            }
             Error::InvalidUuid => write!(f, "Not a canonical lowercase hyphenated UUID."),
             Error::InvalidJson(why) => write!(f, "Malformed JSON: {why}"),
             Error::UnknownMnemonicWord { position, word } => write!(
@@ -122,7 +136,10 @@ impl fmt::Display for Error {
                 "The words are valid but the phrase's checksum does not match: a word is wrong or out of order."
             ),
             Error::AddressChecksum => {
-                write!(f, "The address checksum does not match: it was mistyped or cut short.")
+                write!(
+                    f,
+                    "The address checksum does not match: it was mistyped or cut short."
+                )
             }
             Error::AddressFormat(why) => write!(f, "Not a Lockstep address: {why}."),
             Error::WrongNetwork { expected, found } => write!(
@@ -134,20 +151,32 @@ impl fmt::Display for Error {
                 "The transfer message could not be decrypted with this wallet's key; it was not meant for this address or was altered."
             ),
             Error::UnsupportedMessageVersion(v) => {
-                write!(f, "The transfer message has version {v}; only version 1 is supported.")
+                write!(
+                    f,
+                    "The transfer message has version {v}; only version 1 is supported."
+                )
             }
             Error::WrongPassword => write!(f, "Wrong password. Try again."),
             Error::CorruptWalletFile(why) => {
-                write!(f, "The wallet data is damaged or not a Lockstep wallet ({why}).")
+                write!(
+                    f,
+                    "The wallet data is damaged or not a Lockstep wallet ({why})."
+                )
             }
             Error::EmptyDescriptor => write!(f, "A batch needs at least one transfer."),
             Error::DuplicateCoin(id) => write!(f, "Coin {id} appears twice in the batch."),
             Error::DescriptorTooLarge { max, found } => {
-                write!(f, "A batch holds at most {max} transfers; this one has {found}.")
+                write!(
+                    f,
+                    "A batch holds at most {max} transfers; this one has {found}."
+                )
             }
             Error::InvalidInvite(why) => write!(f, "This swap code is not valid: {why}."),
             Error::InvalidAmount(why) => write!(f, "Invalid amount: {why}."),
-            Error::KeyUpdateInvalid => write!(f, "The key update does not reproduce the coin's public key."),
+            Error::KeyUpdateInvalid => write!(
+                f,
+                "The key update does not reproduce the coin's public key."
+            ),
             Error::BadSignature => write!(f, "A signature does not verify."),
             Error::Relay { code, .. } => write!(f, "{}", code.user_message()),
             Error::Transport(_) => write!(
@@ -155,7 +184,9 @@ impl fmt::Display for Error {
                 "The relay cannot be reached. Check your connection; the wallet retries by itself."
             ),
             Error::UnknownCoin(id) => write!(f, "This wallet holds no coin {id}."),
-            Error::UnknownRecord(id) => write!(f, "There is no transfer or swap {id} in this wallet."),
+            Error::UnknownRecord(id) => {
+                write!(f, "There is no transfer or swap {id} in this wallet.")
+            }
             Error::PhaseConflict(why) => write!(f, "Not possible now: {why}."),
             Error::EmptyPassword => write!(
                 f,
@@ -264,25 +295,57 @@ impl ErrorCode {
     /// A sentence for the wallet's user: what happened and what to do.
     pub fn user_message(self) -> &'static str {
         match self {
-            ErrorCode::BadRequest => "The relay rejected a malformed request. Update the wallet; if it persists, report it.",
-            ErrorCode::BadSignature => "The relay did not accept this wallet's signature for that coin. The coin may belong to another key now.",
-            ErrorCode::StaleRequest => "The request was too old when it reached the relay. Check that your device's clock is roughly right; the wallet retries.",
-            ErrorCode::NotFound => "The relay does not know that coin or swap. Check the code you pasted.",
-            ErrorCode::ReplayedRequest => "That exact request was already used once; the wallet signs a fresh one and retries.",
-            ErrorCode::BatchLocked => "This coin is locked in a swap that is still running. Wait for it to finish or abort it.",
-            ErrorCode::BatchCompleted => "This swap has already completed; its coins have moved to their new owners.",
-            ErrorCode::BatchExpired => "This swap passed its deadline without completing. Your coins come back to you automatically.",
-            ErrorCode::BatchAborted => "This swap was aborted. Your coins come back to you automatically.",
-            ErrorCode::DescriptorMismatch => "The other side's swap terms differ from yours. Do not continue; create a new invite.",
-            ErrorCode::NotInDescriptor => "This coin or recipient is not part of the agreed swap terms.",
+            ErrorCode::BadRequest => {
+                "The relay rejected a malformed request. Update the wallet; if it persists, report it."
+            }
+            ErrorCode::BadSignature => {
+                "The relay did not accept this wallet's signature for that coin. The coin may belong to another key now."
+            }
+            ErrorCode::StaleRequest => {
+                "The request was too old when it reached the relay. Check that your device's clock is roughly right; the wallet retries."
+            }
+            ErrorCode::NotFound => {
+                "The relay does not know that coin or swap. Check the code you pasted."
+            }
+            ErrorCode::ReplayedRequest => {
+                "That exact request was already used once; the wallet signs a fresh one and retries."
+            }
+            ErrorCode::BatchLocked => {
+                "This coin is locked in a swap that is still running. Wait for it to finish or abort it."
+            }
+            ErrorCode::BatchCompleted => {
+                "This swap has already completed; its coins have moved to their new owners."
+            }
+            ErrorCode::BatchExpired => {
+                "This swap passed its deadline without completing. Your coins come back to you automatically."
+            }
+            ErrorCode::BatchAborted => {
+                "This swap was aborted. Your coins come back to you automatically."
+            }
+            ErrorCode::DescriptorMismatch => {
+                "The other side's swap terms differ from yours. Do not continue; create a new invite."
+            }
+            ErrorCode::NotInDescriptor => {
+                "This coin or recipient is not part of the agreed swap terms."
+            }
             ErrorCode::AmountMismatch => "The coin's amount differs from the agreed swap terms.",
-            ErrorCode::CoinLocked => "The swap has not completed yet; the coin can be received once every party has unlocked.",
-            ErrorCode::NoPendingTransfer => "There is no transfer waiting for this wallet on that coin.",
-            ErrorCode::NoMessage => "The sender has not uploaded the transfer message yet. The wallet keeps waiting.",
-            ErrorCode::KeyUpdateInvalid => "The relay could not complete the key update with the data sent. Nothing changed; the transfer can be retried.",
+            ErrorCode::CoinLocked => {
+                "The swap has not completed yet; the coin can be received once every party has unlocked."
+            }
+            ErrorCode::NoPendingTransfer => {
+                "There is no transfer waiting for this wallet on that coin."
+            }
+            ErrorCode::NoMessage => {
+                "The sender has not uploaded the transfer message yet. The wallet keeps waiting."
+            }
+            ErrorCode::KeyUpdateInvalid => {
+                "The relay could not complete the key update with the data sent. Nothing changed; the transfer can be retried."
+            }
             ErrorCode::Withdrawn => "This coin has been withdrawn and can no longer move.",
             ErrorCode::PayloadTooLarge => "The request is too large for the relay.",
-            ErrorCode::RateLimited => "The relay is asking this wallet to slow down; it retries shortly.",
+            ErrorCode::RateLimited => {
+                "The relay is asking this wallet to slow down; it retries shortly."
+            }
         }
     }
 }

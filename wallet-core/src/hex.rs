@@ -27,14 +27,16 @@ fn nibble(c: u8) -> Option<u8> {
 /// Decodes lowercase hex of any even length.
 pub fn decode(text: &str) -> Result<Vec<u8>, Error> {
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(Error::InvalidHex("odd number of hex digits"));
     }
     bytes
         .chunks_exact(2)
         .map(|pair| match (nibble(pair[0]), nibble(pair[1])) {
             (Some(hi), Some(lo)) => Ok(hi << 4 | lo),
-            _ => Err(Error::InvalidHex("only lowercase hex digits 0-9 a-f are allowed")),
+            _ => Err(Error::InvalidHex(
+                "only lowercase hex digits 0-9 a-f are allowed",
+            )),
         })
         .collect()
 }
@@ -42,7 +44,10 @@ pub fn decode(text: &str) -> Result<Vec<u8>, Error> {
 /// Decodes lowercase hex of exactly `N` bytes.
 pub fn decode_array<const N: usize>(text: &str) -> Result<[u8; N], Error> {
     if text.len() != N * 2 {
-        return Err(Error::InvalidLength { expected: N * 2, found: text.len() });
+        return Err(Error::InvalidLength {
+            expected: N * 2,
+            found: text.len(),
+        });
     }
     let v = decode(text)?;
     let mut out = [0u8; N];

@@ -80,7 +80,7 @@ impl AuthKey {
             .0
             .sign_raw(msg, &aux_rand)
             .unwrap_or_else(|_| unreachable!("BIP340 nonce was zero"));
-        let bytes: [u8; 64] = sig.to_bytes().into();
+        let bytes: [u8; 64] = sig.to_bytes();
         Sig::from_bytes(bytes).unwrap_or_else(|_| unreachable!())
     }
     pub fn secret_bytes(&self) -> [u8; 32] {
@@ -132,15 +132,20 @@ impl WalletKeys {
         let derive = |path: &str| {
             let path = DerivationPath::from_str(path).unwrap_or_else(|_| unreachable!());
             // Fails only for a seed whose derived key is invalid (2^-127).
-            XPrv::derive_from_path(seed, &path).unwrap_or_else(|_| unreachable!("invalid BIP32 seed"))
+            XPrv::derive_from_path(seed, &path)
+                .unwrap_or_else(|_| unreachable!("invalid BIP32 seed"))
         };
-        WalletKeys { user_account: derive(USER_PATH), auth_account: derive(AUTH_PATH) }
+        WalletKeys {
+            user_account: derive(USER_PATH),
+            auth_account: derive(AUTH_PATH),
+        }
     }
 
     /// Keys of address index `i` (non-hardened, below 2^31).
     pub fn address(&self, index: u32) -> Result<AddressKeys, Error> {
         let child = |account: &XPrv| -> Result<Scalar, Error> {
-            let n = ChildNumber::new(index, false).map_err(|_| Error::InvalidAmount("address index must be below 2^31"))?;
+            let n = ChildNumber::new(index, false)
+                .map_err(|_| Error::InvalidAmount("address index must be below 2^31"))?;
             let key = account.derive_child(n).map_err(|_| Error::InvalidScalar)?;
             Scalar::from_bytes(&key.to_bytes())
         };
@@ -196,11 +201,17 @@ mod tests {
         let typo = ok.replace("sausage", "sausages");
         assert_eq!(
             Mnemonic::parse(&typo),
-            Err(Error::UnknownMnemonicWord { position: 6, word: "sausages".into() })
+            Err(Error::UnknownMnemonicWord {
+                position: 6,
+                word: "sausages".into()
+            })
         );
         let swapped = ok.replace("yellow", "legal");
         assert_eq!(Mnemonic::parse(&swapped), Err(Error::MnemonicChecksum));
-        assert_eq!(Mnemonic::parse("legal winner"), Err(Error::MnemonicWordCount(2)));
+        assert_eq!(
+            Mnemonic::parse("legal winner"),
+            Err(Error::MnemonicWordCount(2))
+        );
     }
 
     // BIP32 test vector 1: seed 000102...0f, chain m/0H/1 private key.

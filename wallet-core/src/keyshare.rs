@@ -34,7 +34,8 @@ pub fn server_update(
     o2_pub: &Point,
     aggregated: &Point,
 ) -> Result<Scalar, Error> {
-    let s2 = Scalar::from_k256(s1.to_k256() + t2.to_k256() - x1.to_k256()).ok_or(Error::KeyUpdateInvalid)?;
+    let s2 = Scalar::from_k256(s1.to_k256() + t2.to_k256() - x1.to_k256())
+        .ok_or(Error::KeyUpdateInvalid)?;
     let p = Point::from_projective(&(s2.public().to_projective() + o2_pub.to_projective()));
     if p != Some(*aggregated) {
         return Err(Error::KeyUpdateInvalid);
@@ -74,6 +75,9 @@ mod tests {
         let (o1, s1, x1, o2) = (s(11), s(22), s(33), s(44));
         let p = aggregate(&o1.public(), &s1.public()).unwrap();
         let bad_t2 = s(5);
-        assert_eq!(server_update(&s1, &bad_t2, &x1, &o2.public(), &p), Err(Error::KeyUpdateInvalid));
+        assert_eq!(
+            server_update(&s1, &bad_t2, &x1, &o2.public(), &p),
+            Err(Error::KeyUpdateInvalid)
+        );
     }
 }

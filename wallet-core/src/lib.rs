@@ -11,6 +11,8 @@ pub mod address;
 mod bech32m;
 pub mod client;
 pub mod descriptor;
+pub mod driver;
+pub mod entropy;
 pub mod error;
 pub mod hex;
 pub mod invite;
@@ -22,9 +24,12 @@ pub mod receipt;
 pub mod rules;
 pub mod signing;
 pub mod sim;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod types;
 pub mod vault;
 pub mod verify;
+pub mod wallet;
 pub mod wire;
 
 pub use address::{Address, Network};

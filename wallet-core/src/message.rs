@@ -33,7 +33,9 @@ pub struct TransferMessage {
 fn shared_key(ecdh: &k256::ProjectivePoint, e_pub: &Point, o2: &Point) -> Result<Key, Error> {
     // x-coordinate of the shared point; identity is impossible for valid keys
     // but is refused rather than trusted.
-    let z = Point::from_projective(ecdh).ok_or(Error::DecryptionFailed)?.x_bytes();
+    let z = Point::from_projective(ecdh)
+        .ok_or(Error::DecryptionFailed)?
+        .x_bytes();
     let mut salt = [0u8; 66];
     salt[..33].copy_from_slice(&e_pub.to_bytes());
     salt[33..].copy_from_slice(&o2.to_bytes());
@@ -52,7 +54,13 @@ pub fn encrypt(o2_pub: &Point, plaintext: &[u8], e: &Scalar, iv: [u8; 12]) -> Ve
     // Both keys are valid points and e is non-zero, so this cannot fail.
     let key = shared_key(&ecdh, &e_pub, o2_pub).unwrap_or_else(|_| unreachable!());
     let c = ChaCha20Poly1305::new(&key)
-        .encrypt(&Nonce::from(iv), Payload { msg: plaintext, aad: &e_pub.to_bytes() })
+        .encrypt(
+            &Nonce::from(iv),
+            Payload {
+                msg: plaintext,
+                aad: &e_pub.to_bytes(),
+            },
+        )
         .unwrap_or_else(|_| unreachable!("ChaCha20-Poly1305 encryption has no failure mode here"));
     let mut out = Vec::with_capacity(OVERHEAD + plaintext.len());
     out.extend_from_slice(&e_pub.to_bytes());
@@ -76,13 +84,20 @@ pub fn decrypt(o2: &Scalar, wire: &[u8]) -> Result<Vec<u8>, Error> {
     let ecdh = e_pub.to_projective() * o2.to_k256();
     let key = shared_key(&ecdh, &e_pub, &o2_pub)?;
     ChaCha20Poly1305::new(&key)
-        .decrypt(&Nonce::from(iv), Payload { msg: &wire[45..], aad: &e_bytes })
+        .decrypt(
+            &Nonce::from(iv),
+            Payload {
+                msg: &wire[45..],
+                aad: &e_bytes,
+            },
+        )
         .map_err(|_| Error::DecryptionFailed)
 }
 
 impl TransferMessage {
     pub fn seal(&self, o2_pub: &Point, e: &Scalar, iv: [u8; 12]) -> Vec<u8> {
-        let json = serde_json::to_vec(self).unwrap_or_else(|_| unreachable!("plain struct serializes"));
+        let json =
+            serde_json::to_vec(self).unwrap_or_else(|_| unreachable!("plain struct serializes"));
         encrypt(o2_pub, &json, e, iv)
     }
 
@@ -128,7 +143,10 @@ mod tests {
             t[i] ^= 1;
             assert_eq!(decrypt(&o2, &t), Err(Error::DecryptionFailed), "byte {i}");
         }
-        assert_eq!(decrypt(&o2, &wire[..OVERHEAD - 1]), Err(Error::DecryptionFailed));
+        assert_eq!(
+            decrypt(&o2, &wire[..OVERHEAD - 1]),
+            Err(Error::DecryptionFailed)
+        );
     }
 
     /// Known-answer vector, also printed in docs/PROTOCOL-NOTES.md.

@@ -65,7 +65,8 @@ impl ReceiptBody {
             self.server_pubkey,
             self.aggregated_pubkey,
             self.amount,
-            self.batch_id.map_or_else(|| "-".to_string(), |b| b.to_string()),
+            self.batch_id
+                .map_or_else(|| "-".to_string(), |b| b.to_string()),
             self.status.as_str(),
             self.time
         )

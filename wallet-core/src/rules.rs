@@ -15,8 +15,8 @@ use crate::receipt::{CoinStatus, Receipt, ReceiptBody};
 use crate::signing;
 use crate::types::{Hash32, Id, Point, Scalar, Sig, XOnly};
 use crate::wire::{
-    BatchCoinRequest, BatchState, BatchStatus, ChainEntry, DepositRequest, PendingInfo, ReceiverRequest,
-    SenderRequest, SignedRequest, WithdrawRequest,
+    BatchCoinRequest, BatchState, BatchStatus, ChainEntry, DepositRequest, PendingInfo,
+    ReceiverRequest, SenderRequest, SignedRequest, WithdrawRequest,
 };
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +29,10 @@ pub struct Refusal {
 
 impl Refusal {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Refusal { code, message: message.into() }
+        Refusal {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -150,20 +153,45 @@ impl Batch {
 }
 
 /// Freshness and signature (§4), in that order: 401s.
-pub fn authenticate(signing_string: &str, ts: u64, sig: &Sig, keys: &[XOnly], now: u64, limits: &Limits) -> RuleResult<()> {
+pub fn authenticate(
+    signing_string: &str,
+    ts: u64,
+    sig: &Sig,
+    keys: &[XOnly],
+    now: u64,
+    limits: &Limits,
+) -> RuleResult<()> {
     if ts.abs_diff(now) > limits.auth_window {
-        return refuse(ErrorCode::StaleRequest, "the request time is outside the relay's window; sign again with the current time");
+        return refuse(
+            ErrorCode::StaleRequest,
+            "the request time is outside the relay's window; sign again with the current time",
+        );
     }
     if keys.iter().any(|k| signing::verify(k, signing_string, sig)) {
         Ok(())
     } else {
-        refuse(ErrorCode::BadSignature, "the signature does not verify under the key this request needs")
+        refuse(
+            ErrorCode::BadSignature,
+            "the signature does not verify under the key this request needs",
+        )
     }
 }
 
 /// Authenticates a request that implements [`SignedRequest`].
-pub fn authenticate_request(req: &impl SignedRequest, keys: &[XOnly], now: u64, limits: &Limits) -> RuleResult<()> {
-    authenticate(&req.signing_string(), req.ts(), req.auth_sig(), keys, now, limits)
+pub fn authenticate_request(
+    req: &impl SignedRequest,
+    keys: &[XOnly],
+    now: u64,
+    limits: &Limits,
+) -> RuleResult<()> {
+    authenticate(
+        &req.signing_string(),
+        req.ts(),
+        req.auth_sig(),
+        keys,
+        now,
+        limits,
+    )
 }
 
 // ----- deposit -----
@@ -172,7 +200,10 @@ pub fn authenticate_request(req: &impl SignedRequest, keys: &[XOnly], now: u64, 
 /// calls [`deposit_create`].
 pub fn deposit_check(req: &DepositRequest, now: u64, limits: &Limits) -> RuleResult<()> {
     if req.amount == 0 || req.amount > limits.max_demo_amount {
-        return refuse(ErrorCode::BadRequest, "amount must be between 1 and max_demo_amount");
+        return refuse(
+            ErrorCode::BadRequest,
+            "amount must be between 1 and max_demo_amount",
+        );
     }
     authenticate_request(req, &[req.auth_pubkey], now, limits)
 }
@@ -244,7 +275,10 @@ pub enum SenderOutcome {
     /// Same new owner and batch as the pending transfer: same `x1`, no writes.
     Repeat { x1: Scalar },
     /// A new pending transfer; `create_batch` when this call creates the batch.
-    Registered { x1: Scalar, create_batch: Option<Batch> },
+    Registered {
+        x1: Scalar,
+        create_batch: Option<Batch>,
+    },
 }
 
 impl SenderOutcome {
@@ -257,12 +291,26 @@ impl SenderOutcome {
 
 /// Validates the request body (400s) before any row is read.
 pub fn sender_descriptor(req: &SenderRequest, limits: &Limits) -> RuleResult<Option<Descriptor>> {
-    req.descriptor(limits.max_batch_size).map_err(|e| Refusal::new(ErrorCode::BadRequest, e.to_string()))
+    req.descriptor(limits.max_batch_size)
+        .map_err(|e| Refusal::new(ErrorCode::BadRequest, e.to_string()))
 }
 
 /// Signature by the coin's current owner (401).
-pub fn sender_authenticate(req: &SenderRequest, descriptor: Option<&Descriptor>, coin: &Coin, now: u64, limits: &Limits) -> RuleResult<()> {
-    authenticate(&req.signing_string_with(descriptor), req.ts, &req.auth_sig, &[coin.owner_auth_pubkey], now, limits)
+pub fn sender_authenticate(
+    req: &SenderRequest,
+    descriptor: Option<&Descriptor>,
+    coin: &Coin,
+    now: u64,
+    limits: &Limits,
+) -> RuleResult<()> {
+    authenticate(
+        &req.signing_string_with(descriptor),
+        req.ts,
+        &req.auth_sig,
+        &[coin.owner_auth_pubkey],
+        now,
+        limits,
+    )
 }
 
 /// §6.3 "Join" and "Sender on a batched coin", after authentication and
@@ -287,14 +335,20 @@ pub fn sender(
         match (p.batch_id, rows.current_batch) {
             (Some(_), Some(cb)) => match cb.state_at(now) {
                 BatchState::Committed => {
-                    return refuse(ErrorCode::BatchCompleted, "this coin's batch has committed; it cannot be sent again");
+                    return refuse(
+                        ErrorCode::BatchCompleted,
+                        "this coin's batch has committed; it cannot be sent again",
+                    );
                 }
                 BatchState::Open => {
                     let same_terms = descriptor.is_some_and(|d| d.hash() == cb.descriptor_hash);
                     if same && same_terms {
                         return Ok(SenderOutcome::Repeat { x1: p.x1 });
                     }
-                    return refuse(ErrorCode::BatchLocked, "this coin is locked in an open batch");
+                    return refuse(
+                        ErrorCode::BatchLocked,
+                        "this coin is locked in an open batch",
+                    );
                 }
                 // Aborted or expired: the sender may recover the coin.
                 BatchState::Aborted | BatchState::Expired => {}
@@ -309,23 +363,43 @@ pub fn sender(
         let line = d.line(&coin.statechain_id);
         match rows.target_batch.as_deref() {
             Some(b) if b.descriptor_hash != d.hash() => {
-                return refuse(ErrorCode::DescriptorMismatch, "the descriptor differs from the one this batch was created with");
+                return refuse(
+                    ErrorCode::DescriptorMismatch,
+                    "the descriptor differs from the one this batch was created with",
+                );
             }
             _ => {}
         }
         let line = match line {
             Some(l) if l.new_user_auth_key == req.new_user_auth_key => l,
-            _ => return refuse(ErrorCode::NotInDescriptor, "this coin and new owner are not a line of the descriptor"),
+            _ => {
+                return refuse(
+                    ErrorCode::NotInDescriptor,
+                    "this coin and new owner are not a line of the descriptor",
+                );
+            }
         };
         if line.amount != coin.amount {
-            return refuse(ErrorCode::AmountMismatch, "the descriptor line's amount differs from the coin's amount");
+            return refuse(
+                ErrorCode::AmountMismatch,
+                "the descriptor line's amount differs from the coin's amount",
+            );
         }
         match rows.target_batch {
             Some(b) => {
                 match b.state_at(now) {
-                    BatchState::Committed => return refuse(ErrorCode::BatchCompleted, "this batch has already committed"),
-                    BatchState::Aborted => return refuse(ErrorCode::BatchAborted, "this batch was aborted"),
-                    BatchState::Expired => return refuse(ErrorCode::BatchExpired, "this batch passed its deadline"),
+                    BatchState::Committed => {
+                        return refuse(
+                            ErrorCode::BatchCompleted,
+                            "this batch has already committed",
+                        );
+                    }
+                    BatchState::Aborted => {
+                        return refuse(ErrorCode::BatchAborted, "this batch was aborted");
+                    }
+                    BatchState::Expired => {
+                        return refuse(ErrorCode::BatchExpired, "this batch passed its deadline");
+                    }
                     BatchState::Open => {}
                 }
                 if !rows.target_member.joined {
@@ -348,7 +422,10 @@ pub fn sender(
                 });
             }
         }
-        *rows.target_member = Member { joined: true, locked: true };
+        *rows.target_member = Member {
+            joined: true,
+            locked: true,
+        };
     }
     coin.pending = Some(Pending {
         new_user_pubkey: req.new_user_pubkey,
@@ -357,7 +434,10 @@ pub fn sender(
         batch_id: request_batch,
         enc_msg: None,
     });
-    Ok(SenderOutcome::Registered { x1: fresh_x1, create_batch })
+    Ok(SenderOutcome::Registered {
+        x1: fresh_x1,
+        create_batch,
+    })
 }
 
 // ----- update_msg -----
@@ -372,7 +452,10 @@ pub fn update_msg(coin: &mut Coin, enc_msg: Vec<u8>) -> RuleResult<()> {
             p.enc_msg = Some(enc_msg);
             Ok(())
         }
-        None => refuse(ErrorCode::NoPendingTransfer, "call /transfer/sender before uploading a message"),
+        None => refuse(
+            ErrorCode::NoPendingTransfer,
+            "call /transfer/sender before uploading a message",
+        ),
     }
 }
 
@@ -383,22 +466,43 @@ pub fn unlock_signer(coin: &Coin) -> RuleResult<XOnly> {
     coin.pending
         .as_ref()
         .map(|p| p.new_user_auth_key)
-        .ok_or_else(|| Refusal::new(ErrorCode::NoPendingTransfer, "this coin has no pending transfer"))
+        .ok_or_else(|| {
+            Refusal::new(
+                ErrorCode::NoPendingTransfer,
+                "this coin has no pending transfer",
+            )
+        })
 }
 
 /// §6.3 "Unlock", after authentication, replay and batch existence.
-pub fn unlock(req: &BatchCoinRequest, coin: &Coin, batch: &mut Batch, member: &mut Member, now: u64) -> RuleResult<BatchStatus> {
+pub fn unlock(
+    req: &BatchCoinRequest,
+    coin: &Coin,
+    batch: &mut Batch,
+    member: &mut Member,
+    now: u64,
+) -> RuleResult<BatchStatus> {
     if coin.pending.as_ref().and_then(|p| p.batch_id) != Some(req.batch_id) || !member.joined {
-        return refuse(ErrorCode::NoPendingTransfer, "this coin's pending transfer is not in that batch");
+        return refuse(
+            ErrorCode::NoPendingTransfer,
+            "this coin's pending transfer is not in that batch",
+        );
     }
     if !member.locked {
         return Ok(batch.status(now));
     }
     match batch.state_at(now) {
         BatchState::Aborted => return refuse(ErrorCode::BatchAborted, "this batch was aborted"),
-        BatchState::Expired => return refuse(ErrorCode::BatchExpired, "this batch passed its deadline"),
+        BatchState::Expired => {
+            return refuse(ErrorCode::BatchExpired, "this batch passed its deadline");
+        }
         // Committed with a locked member cannot happen; refuse rather than trust.
-        BatchState::Committed => return refuse(ErrorCode::BatchCompleted, "this batch has already committed"),
+        BatchState::Committed => {
+            return refuse(
+                ErrorCode::BatchCompleted,
+                "this batch has already committed",
+            );
+        }
         BatchState::Open => {}
     }
     member.locked = false;
@@ -423,10 +527,16 @@ pub fn abort_signers(coin: &Coin) -> Vec<XOnly> {
 /// §6.3 "Abort". `is_line` says whether the coin is a descriptor line.
 pub fn abort(is_line: bool, batch: &mut Batch, now: u64) -> RuleResult<BatchStatus> {
     if !is_line {
-        return refuse(ErrorCode::NotInDescriptor, "this coin is not part of that batch");
+        return refuse(
+            ErrorCode::NotInDescriptor,
+            "this coin is not part of that batch",
+        );
     }
     match batch.state_at(now) {
-        BatchState::Committed => refuse(ErrorCode::BatchCompleted, "this batch has already committed"),
+        BatchState::Committed => refuse(
+            ErrorCode::BatchCompleted,
+            "this batch has already committed",
+        ),
         BatchState::Aborted => Ok(batch.status(now)),
         BatchState::Expired => refuse(ErrorCode::BatchExpired, "this batch passed its deadline"),
         BatchState::Open => {
@@ -445,32 +555,64 @@ pub fn receiver_signer(coin: &Coin) -> RuleResult<XOnly> {
     match (&coin.pending, &coin.last) {
         (Some(p), _) => Ok(p.new_user_auth_key),
         (None, Some(_)) => Ok(coin.owner_auth_pubkey),
-        (None, None) => refuse(ErrorCode::NoPendingTransfer, "this coin has no pending transfer"),
+        (None, None) => refuse(
+            ErrorCode::NoPendingTransfer,
+            "this coin has no pending transfer",
+        ),
     }
 }
 
 /// Signature and `transfer_sig` (401s) for a receiver call.
-pub fn receiver_authenticate(req: &ReceiverRequest, coin: &Coin, now: u64, limits: &Limits) -> RuleResult<()> {
+pub fn receiver_authenticate(
+    req: &ReceiverRequest,
+    coin: &Coin,
+    now: u64,
+    limits: &Limits,
+) -> RuleResult<()> {
     let signer = receiver_signer(coin)?;
     authenticate_request(req, &[signer], now, limits)?;
     let ok = match &coin.pending {
         Some(p) => signing::verify(
             &coin.owner_auth_pubkey,
-            &signing::transfer(&coin.statechain_id, coin.seq + 1, &p.new_user_pubkey, &p.new_user_auth_key, p.batch_id.as_ref()),
+            &signing::transfer(
+                &coin.statechain_id,
+                coin.seq + 1,
+                &p.new_user_pubkey,
+                &p.new_user_auth_key,
+                p.batch_id.as_ref(),
+            ),
             &req.transfer_sig,
         ),
-        None => coin.last.as_ref().is_some_and(|l| l.transfer_sig == req.transfer_sig),
+        None => coin
+            .last
+            .as_ref()
+            .is_some_and(|l| l.transfer_sig == req.transfer_sig),
     };
-    if ok { Ok(()) } else { refuse(ErrorCode::BadSignature, "transfer_sig does not verify under the current owner's key") }
+    if ok {
+        Ok(())
+    } else {
+        refuse(
+            ErrorCode::BadSignature,
+            "transfer_sig does not verify under the current owner's key",
+        )
+    }
 }
 
 /// The outcome of a receiver call.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // short-lived, returned once per request
 pub enum ReceiverOutcome {
     /// Already done: same answer, nothing written.
-    Repeat { server_pubkey: Point, receipt: Receipt },
+    Repeat {
+        server_pubkey: Point,
+        receipt: Receipt,
+    },
     /// The key update happened; append `entry` to the chain.
-    Completed { server_pubkey: Point, receipt: Receipt, entry: ChainEntry },
+    Completed {
+        server_pubkey: Point,
+        receipt: Receipt,
+        entry: ChainEntry,
+    },
 }
 
 /// §5 step 6 and §6.3 "Receiver", after authentication and replay.
@@ -485,8 +627,14 @@ pub fn receiver(
 ) -> RuleResult<ReceiverOutcome> {
     let Some(p) = coin.pending.clone() else {
         return match &coin.last {
-            Some(l) => Ok(ReceiverOutcome::Repeat { server_pubkey: l.receipt.server_pubkey, receipt: l.receipt.clone() }),
-            None => refuse(ErrorCode::NoPendingTransfer, "this coin has no pending transfer"),
+            Some(l) => Ok(ReceiverOutcome::Repeat {
+                server_pubkey: l.receipt.server_pubkey,
+                receipt: l.receipt.clone(),
+            }),
+            None => refuse(
+                ErrorCode::NoPendingTransfer,
+                "this coin has no pending transfer",
+            ),
         };
     };
     if coin.status == CoinStatus::Withdrawn {
@@ -495,17 +643,45 @@ pub fn receiver(
     if p.batch_id.is_some() {
         match batch.map(|b| b.state_at(now)) {
             Some(BatchState::Committed) => {}
-            Some(BatchState::Open) => return refuse(ErrorCode::CoinLocked, "the batch has not committed yet"),
-            Some(BatchState::Aborted) => return refuse(ErrorCode::BatchAborted, "this batch was aborted"),
-            Some(BatchState::Expired) => return refuse(ErrorCode::BatchExpired, "this batch passed its deadline uncommitted"),
-            None => return refuse(ErrorCode::NotFound, "the pending transfer's batch is unknown"),
+            Some(BatchState::Open) => {
+                return refuse(ErrorCode::CoinLocked, "the batch has not committed yet");
+            }
+            Some(BatchState::Aborted) => {
+                return refuse(ErrorCode::BatchAborted, "this batch was aborted");
+            }
+            Some(BatchState::Expired) => {
+                return refuse(
+                    ErrorCode::BatchExpired,
+                    "this batch passed its deadline uncommitted",
+                );
+            }
+            None => {
+                return refuse(
+                    ErrorCode::NotFound,
+                    "the pending transfer's batch is unknown",
+                );
+            }
         }
     }
     if p.enc_msg.is_none() {
-        return refuse(ErrorCode::NoMessage, "the sender has not uploaded the transfer message");
+        return refuse(
+            ErrorCode::NoMessage,
+            "the sender has not uploaded the transfer message",
+        );
     }
-    let s2 = keyshare::server_update(&coin.server_secret, &req.t2, &p.x1, &p.new_user_pubkey, &coin.aggregated_pubkey)
-        .map_err(|_| Refusal::new(ErrorCode::KeyUpdateInvalid, "t2 does not reproduce the coin's public key; nothing changed"))?;
+    let s2 = keyshare::server_update(
+        &coin.server_secret,
+        &req.t2,
+        &p.x1,
+        &p.new_user_pubkey,
+        &coin.aggregated_pubkey,
+    )
+    .map_err(|_| {
+        Refusal::new(
+            ErrorCode::KeyUpdateInvalid,
+            "t2 does not reproduce the coin's public key; nothing changed",
+        )
+    })?;
     let server_pubkey = s2.public();
     let seq = coin.seq + 1;
     let receipt = ReceiptBody {
@@ -539,7 +715,11 @@ pub fn receiver(
     coin.owner_auth_pubkey = p.new_user_auth_key;
     coin.seq = seq;
     coin.pending = None;
-    Ok(ReceiverOutcome::Completed { server_pubkey, receipt, entry })
+    Ok(ReceiverOutcome::Completed {
+        server_pubkey,
+        receipt,
+        entry,
+    })
 }
 
 // ----- withdraw -----
@@ -559,8 +739,15 @@ pub fn withdraw(
     }
     if coin.pending.as_ref().is_some_and(|p| p.batch_id.is_some()) {
         match batch.map(|b| b.state_at(now)) {
-            Some(BatchState::Open) => return refuse(ErrorCode::BatchLocked, "this coin is locked in an open batch"),
-            Some(BatchState::Committed) => return refuse(ErrorCode::BatchCompleted, "this coin's batch has committed"),
+            Some(BatchState::Open) => {
+                return refuse(
+                    ErrorCode::BatchLocked,
+                    "this coin is locked in an open batch",
+                );
+            }
+            Some(BatchState::Committed) => {
+                return refuse(ErrorCode::BatchCompleted, "this coin's batch has committed");
+            }
             _ => {}
         }
     }

@@ -53,7 +53,9 @@ impl Point {
         if bytes[0] != 0x02 && bytes[0] != 0x03 {
             return Err(Error::InvalidPoint);
         }
-        PublicKey::from_sec1_bytes(bytes).map(Point).map_err(|_| Error::InvalidPoint)
+        PublicKey::from_sec1_bytes(bytes)
+            .map(Point)
+            .map_err(|_| Error::InvalidPoint)
     }
     /// `None` for the identity, which is not a valid key.
     pub fn from_projective(p: &ProjectivePoint) -> Option<Self> {
@@ -179,7 +181,7 @@ impl Sig {
     pub fn to_bytes(&self) -> [u8; 64] {
         self.0
     }
-    pub(crate) fn to_k256(&self) -> Option<schnorr::Signature> {
+    pub(crate) fn to_k256(self) -> Option<schnorr::Signature> {
         schnorr::Signature::try_from(&self.0[..]).ok()
     }
     fn to_text(self) -> String {

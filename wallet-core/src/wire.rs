@@ -38,7 +38,12 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorBody { error: ErrorDetail { code, message: message.into() } }
+        ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+            },
+        }
     }
 }
 
@@ -80,8 +85,17 @@ pub struct DepositRequest {
 impl DepositRequest {
     pub fn signed(keys: &AddressKeys, amount: u64, ts: u64, aux: [u8; 32]) -> Self {
         let (user_pubkey, auth_pubkey) = (keys.user_pubkey(), keys.auth_pubkey());
-        let auth_sig = keys.auth.sign(&signing::deposit(&user_pubkey, &auth_pubkey, amount, ts), aux);
-        DepositRequest { user_pubkey, auth_pubkey, amount, ts, auth_sig }
+        let auth_sig = keys.auth.sign(
+            &signing::deposit(&user_pubkey, &auth_pubkey, amount, ts),
+            aux,
+        );
+        DepositRequest {
+            user_pubkey,
+            auth_pubkey,
+            amount,
+            ts,
+            auth_sig,
+        }
     }
 }
 
@@ -194,7 +208,10 @@ impl SenderRequest {
 
     /// Validates the batch descriptor against the relay's size limit.
     pub fn descriptor(&self, max: usize) -> Result<Option<Descriptor>, Error> {
-        self.batch.clone().map(|w| Descriptor::from_wire(w, max)).transpose()
+        self.batch
+            .clone()
+            .map(|w| Descriptor::from_wire(w, max))
+            .transpose()
     }
 
     /// The signing string, given the validated descriptor.
@@ -221,7 +238,10 @@ impl SignedRequest for SenderRequest {
         &self.auth_sig
     }
     fn signing_string(&self) -> String {
-        let d = self.descriptor(crate::descriptor::ABSOLUTE_MAX_LINES).ok().flatten();
+        let d = self
+            .descriptor(crate::descriptor::ABSOLUTE_MAX_LINES)
+            .ok()
+            .flatten();
         self.signing_string_with(d.as_ref())
     }
 }
@@ -242,9 +262,22 @@ pub struct UpdateMsgRequest {
 }
 
 impl UpdateMsgRequest {
-    pub fn signed(statechain_id: Id, owner: &AddressKeys, enc_msg: Vec<u8>, ts: u64, aux: [u8; 32]) -> Self {
-        let auth_sig = owner.auth.sign(&signing::update_msg(&statechain_id, &enc_msg, ts), aux);
-        UpdateMsgRequest { statechain_id, enc_msg: HexBytes(enc_msg), ts, auth_sig }
+    pub fn signed(
+        statechain_id: Id,
+        owner: &AddressKeys,
+        enc_msg: Vec<u8>,
+        ts: u64,
+        aux: [u8; 32],
+    ) -> Self {
+        let auth_sig = owner
+            .auth
+            .sign(&signing::update_msg(&statechain_id, &enc_msg, ts), aux);
+        UpdateMsgRequest {
+            statechain_id,
+            enc_msg: HexBytes(enc_msg),
+            ts,
+            auth_sig,
+        }
     }
 }
 
@@ -358,13 +391,39 @@ pub type UnlockRequest = BatchCoinRequest;
 pub type AbortRequest = BatchCoinRequest;
 
 impl BatchCoinRequest {
-    pub fn unlock(statechain_id: Id, batch_id: Id, receiver: &AddressKeys, ts: u64, aux: [u8; 32]) -> Self {
-        let auth_sig = receiver.auth.sign(&signing::unlock(&statechain_id, &batch_id, ts), aux);
-        BatchCoinRequest { statechain_id, batch_id, ts, auth_sig }
+    pub fn unlock(
+        statechain_id: Id,
+        batch_id: Id,
+        receiver: &AddressKeys,
+        ts: u64,
+        aux: [u8; 32],
+    ) -> Self {
+        let auth_sig = receiver
+            .auth
+            .sign(&signing::unlock(&statechain_id, &batch_id, ts), aux);
+        BatchCoinRequest {
+            statechain_id,
+            batch_id,
+            ts,
+            auth_sig,
+        }
     }
-    pub fn abort(statechain_id: Id, batch_id: Id, signer: &AddressKeys, ts: u64, aux: [u8; 32]) -> Self {
-        let auth_sig = signer.auth.sign(&signing::abort(&statechain_id, &batch_id, ts), aux);
-        BatchCoinRequest { statechain_id, batch_id, ts, auth_sig }
+    pub fn abort(
+        statechain_id: Id,
+        batch_id: Id,
+        signer: &AddressKeys,
+        ts: u64,
+        aux: [u8; 32],
+    ) -> Self {
+        let auth_sig = signer
+            .auth
+            .sign(&signing::abort(&statechain_id, &batch_id, ts), aux);
+        BatchCoinRequest {
+            statechain_id,
+            batch_id,
+            ts,
+            auth_sig,
+        }
     }
     pub fn unlock_string(&self) -> String {
         signing::unlock(&self.statechain_id, &self.batch_id, self.ts)
@@ -385,9 +444,24 @@ pub struct ReceiverRequest {
 }
 
 impl ReceiverRequest {
-    pub fn signed(statechain_id: Id, t2: Scalar, transfer_sig: Sig, receiver: &AddressKeys, ts: u64, aux: [u8; 32]) -> Self {
-        let auth_sig = receiver.auth.sign(&signing::receiver(&statechain_id, &t2, ts), aux);
-        ReceiverRequest { statechain_id, t2, transfer_sig, ts, auth_sig }
+    pub fn signed(
+        statechain_id: Id,
+        t2: Scalar,
+        transfer_sig: Sig,
+        receiver: &AddressKeys,
+        ts: u64,
+        aux: [u8; 32],
+    ) -> Self {
+        let auth_sig = receiver
+            .auth
+            .sign(&signing::receiver(&statechain_id, &t2, ts), aux);
+        ReceiverRequest {
+            statechain_id,
+            t2,
+            transfer_sig,
+            ts,
+            auth_sig,
+        }
     }
 }
 
@@ -424,7 +498,11 @@ pub struct WithdrawRequest {
 impl WithdrawRequest {
     pub fn signed(statechain_id: Id, owner: &AddressKeys, ts: u64, aux: [u8; 32]) -> Self {
         let auth_sig = owner.auth.sign(&signing::withdraw(&statechain_id, ts), aux);
-        WithdrawRequest { statechain_id, ts, auth_sig }
+        WithdrawRequest {
+            statechain_id,
+            ts,
+            auth_sig,
+        }
     }
 }
 
@@ -458,7 +536,10 @@ mod tests {
     #[test]
     fn error_body_shape() {
         let e = ErrorBody::new(ErrorCode::BatchLocked, "locked");
-        assert_eq!(encode(&e), r#"{"error":{"code":"batch_locked","message":"locked"}}"#);
+        assert_eq!(
+            encode(&e),
+            r#"{"error":{"code":"batch_locked","message":"locked"}}"#
+        );
     }
 
     #[test]
