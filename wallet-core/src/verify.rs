@@ -221,7 +221,8 @@ pub struct Report {
     /// [`VerifiedPrefixCache::remember`]) so the next verification of this
     /// coin checks only newer entries.
     pub verified_prefix: Option<VerifiedPrefix>,
-    /// How many BIP340 signatures this run checked.
+    /// How many BIP340 signatures went into this run's batch (entries a
+    /// verified prefix covers are not checked again).
     pub signatures_checked: u32,
 }
 
@@ -386,12 +387,51 @@ const SHOWN_PROBLEMS: usize = 3;
 pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
     let info = input.info;
     let msg = input.message.as_ref().ok();
-    let pending = info.pending.as_ref();
-    let no_msg =
-        "Not checked: the transfer message could not be read, so there is nothing to compare.";
     let mut checks = Vec::with_capacity(CheckId::ALL.len());
 
-    // §7.1: decrypts, version 1.
+    message_checks(input, &mut checks);
+    coin_checks(input, &mut checks);
+    let sigs = check_signatures(input);
+    checks.push(transfer_sig_check(input, sigs.message_sig_ok));
+    let chain_ok = sigs.chain_problems.is_empty();
+    checks.push(chain_check(info.chain.len(), &sigs.chain_problems));
+    let (equivocation, equivocation_check) =
+        check_equivocation(info, input.relay_pubkey, input.known_receipts);
+    checks.push(equivocation_check);
+
+    // §7.6, for a transfer in a batch, or when the user agreed to one.
+    let batch_id = msg
+        .and_then(|m| m.batch_id)
+        .or_else(|| info.pending.as_ref().and_then(|p| p.batch_id));
+    let batched =
+        batch_id.is_some() || input.agreed_descriptor_hash.is_some() || input.batch.is_some();
+    if batched {
+        batch_checks(input, batch_id, msg, &mut checks);
+    }
+
+    let verified_prefix = match (chain_ok, info.chain.last(), sigs.prefix_hashes.last()) {
+        (true, Some(last), Some(hash)) => Some(VerifiedPrefix {
+            statechain_id: info.statechain_id,
+            relay_pubkey: input.relay_pubkey,
+            seq: last.seq,
+            prefix_hash: *hash,
+        }),
+        _ => None,
+    };
+    Report {
+        checks,
+        equivocation,
+        verified_prefix,
+        signatures_checked: sigs.checked,
+    }
+}
+
+const NO_MESSAGE: &str =
+    "Not checked: the transfer message could not be read, so there is nothing to compare.";
+
+/// §7.1: the message decrypts, is version 1 and names this wallet.
+fn message_checks(input: &VerifyInput<'_>, checks: &mut Vec<Check>) {
+    let msg = input.message.as_ref().ok();
     checks.push(match input.message {
         Ok(m) if m.version == 1 => {
             Check::pass(CheckId::Decrypts, "The transfer message decrypted with this wallet's key and is a version 1 message.")
@@ -406,9 +446,8 @@ pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
         ),
     });
 
-    // §7.1: names this wallet's O2 and A2.
     checks.push(match msg {
-        None => Check::not_run(CheckId::NamesThisWallet, no_msg),
+        None => Check::not_run(CheckId::NamesThisWallet, NO_MESSAGE),
         Some(m) => Check::verdict(
             CheckId::NamesThisWallet,
             m.recipient_user_pubkey == input.my_user_pubkey && m.recipient_auth_pubkey == input.my_auth_pubkey,
@@ -416,10 +455,16 @@ pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
             "The message names a different receiving address than the one this wallet expects: it was not meant for this address. Do not accept it.",
         ),
     });
+}
 
-    // §7.2: the coin.
+/// §7.2 and §7.3: the relay's view of the coin and its pending transfer
+/// agree with the message.
+fn coin_checks(input: &VerifyInput<'_>, checks: &mut Vec<Check>) {
+    let info = input.info;
+    let msg = input.message.as_ref().ok();
+    let pending = info.pending.as_ref();
     checks.push(match msg {
-        None => Check::not_run(CheckId::CoinExists, no_msg),
+        None => Check::not_run(CheckId::CoinExists, NO_MESSAGE),
         Some(m) => Check::verdict(
             CheckId::CoinExists,
             info.statechain_id == m.statechain_id,
@@ -437,7 +482,7 @@ pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
         "The relay shows this coin as withdrawn: it can no longer be transferred, so receiving it would give you nothing.",
     ));
     checks.push(match msg {
-        None => Check::not_run(CheckId::AmountMatches, no_msg),
+        None => Check::not_run(CheckId::AmountMatches, NO_MESSAGE),
         Some(m) => Check::verdict(
             CheckId::AmountMatches,
             info.amount == m.amount,
@@ -449,7 +494,7 @@ pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
         ),
     });
     checks.push(match msg {
-        None => Check::not_run(CheckId::AggregatedKeyMatches, no_msg),
+        None => Check::not_run(CheckId::AggregatedKeyMatches, NO_MESSAGE),
         Some(m) => Check::verdict(
             CheckId::AggregatedKeyMatches,
             info.aggregated_pubkey == m.aggregated_pubkey,
@@ -472,7 +517,7 @@ pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
         ),
     });
     checks.push(match (msg, pending) {
-        (None, _) => Check::not_run(CheckId::BatchMatches, no_msg),
+        (None, _) => Check::not_run(CheckId::BatchMatches, NO_MESSAGE),
         (Some(_), None) => Check::not_run(CheckId::BatchMatches, "Not checked: the relay shows no pending transfer on this coin."),
         (Some(m), Some(p)) => Check::verdict(
             CheckId::BatchMatches,
@@ -492,7 +537,7 @@ pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
     // §7.2: O1 = P − S1.
     let o1 = keyshare::owner_user_pubkey(&info.aggregated_pubkey, &info.server_pubkey);
     checks.push(match (msg, o1) {
-        (None, _) => Check::not_run(CheckId::SenderKeyMatches, no_msg),
+        (None, _) => Check::not_run(CheckId::SenderKeyMatches, NO_MESSAGE),
         (Some(_), None) => Check::fail(
             CheckId::SenderKeyMatches,
             "The relay's key share cancels the coin's key (P − S1 is no key at all): the relay's data is inconsistent. Do not accept it.",
@@ -507,7 +552,7 @@ pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
 
     // §7.3: t1·G = O1 + X1.
     checks.push(match (msg, pending, o1) {
-        (None, _, _) => Check::not_run(CheckId::T1Matches, no_msg),
+        (None, _, _) => Check::not_run(CheckId::T1Matches, NO_MESSAGE),
         (Some(_), None, _) => Check::not_run(CheckId::T1Matches, "Not checked: the relay shows no pending transfer, so there is no X1 to check t1 against."),
         (Some(_), Some(_), None) => Check::not_run(CheckId::T1Matches, "Not checked: the owner key O1 cannot be derived from the relay's data."),
         (Some(m), Some(p), Some(o1)) => Check::verdict(
@@ -517,8 +562,26 @@ pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
             "The key-update value t1 does not match (t1·G ≠ O1 + X1): the relay would refuse to hand the coin over. Do not proceed; the sender must send a new message.",
         ),
     });
+}
 
-    // Signatures: the message's transfer_sig and the chain's, in one batch.
+/// The outcome of the one batch verification of every signature.
+struct Signatures {
+    /// The message's `transfer_sig` verified (or was not in the batch).
+    message_sig_ok: bool,
+    /// Chain problems, structural and cryptographic, by entry index.
+    chain_problems: Vec<(usize, String)>,
+    /// [`chain_prefix_hashes`] of the chain.
+    prefix_hashes: Vec<Hash32>,
+    /// How many signatures were in the batch.
+    checked: u32,
+}
+
+/// Builds the batch (the message's `transfer_sig`, and every chain
+/// signature not covered by a verified prefix), verifies it, and sorts any
+/// failure to the check it concerns.
+fn check_signatures(input: &VerifyInput<'_>) -> Signatures {
+    let info = input.info;
+    let msg = input.message.as_ref().ok();
     let mut items: Vec<SigItem> = Vec::with_capacity(2 * info.chain.len() + 1);
     let mut roles: Vec<SigRole> = Vec::with_capacity(2 * info.chain.len() + 1);
     let next_seq = info.seq.checked_add(1);
@@ -577,10 +640,20 @@ pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
         }
     }
     problems.sort_by_key(|(k, _)| *k);
+    Signatures {
+        message_sig_ok,
+        chain_problems: problems,
+        prefix_hashes: hashes,
+        checked: signatures_checked,
+    }
+}
 
-    // §7.4: transfer_sig under the current owner's key, seq = current + 1.
-    checks.push(match (msg, next_seq) {
-        (None, _) => Check::not_run(CheckId::TransferSigValid, no_msg),
+/// §7.4: `transfer_sig` by the current owner, for `seq` = current + 1.
+fn transfer_sig_check(input: &VerifyInput<'_>, message_sig_ok: bool) -> Check {
+    let msg = input.message.as_ref().ok();
+    let next_seq = input.info.seq.checked_add(1);
+    match (msg, next_seq) {
+        (None, _) => Check::not_run(CheckId::TransferSigValid, NO_MESSAGE),
         (Some(_), None) => Check::fail(
             CheckId::TransferSigValid,
             "The relay reports a sequence number that cannot grow: its data is invalid. Do not accept this transfer.",
@@ -595,15 +668,17 @@ pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
         (Some(_), Some(seq)) => Check::verdict(
             CheckId::TransferSigValid,
             message_sig_ok,
-            format!("The coin's current owner signed this transfer to you, as ownership number {seq}."),
+            format!(
+                "The coin's current owner signed this transfer to you, as ownership number {seq}."
+            ),
             "The transfer signature does not verify under the coin's current owner key: the owner did not authorise this transfer to you. Do not accept it.",
         ),
-    });
+    }
+}
 
-    // §7.5: the chain.
-    let chain_ok = problems.is_empty();
-    checks.push(if chain_ok {
-        let n = info.chain.len();
+/// §7.5: the chain, from the problems found.
+fn chain_check(n: usize, problems: &[(usize, String)]) -> Check {
+    if problems.is_empty() {
         Check::pass(
             CheckId::ChainValid,
             format!(
@@ -612,7 +687,11 @@ pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
             ),
         )
     } else {
-        let mut shown: Vec<String> = problems.iter().take(SHOWN_PROBLEMS).map(|(_, p)| p.clone()).collect();
+        let mut shown: Vec<String> = problems
+            .iter()
+            .take(SHOWN_PROBLEMS)
+            .map(|(_, p)| p.clone())
+            .collect();
         if problems.len() > SHOWN_PROBLEMS {
             shown.push(format!("and {} more", problems.len() - SHOWN_PROBLEMS));
         }
@@ -623,38 +702,6 @@ pub fn verify_incoming(input: &VerifyInput<'_>) -> Report {
                 shown.join("; ")
             ),
         )
-    });
-
-    // §7.5: equivocation against receipts the wallet holds.
-    let (equivocation, equivocation_check) =
-        check_equivocation(info, input.relay_pubkey, input.known_receipts);
-    checks.push(equivocation_check);
-
-    // §7.6: the batch.
-    let batch_id = msg
-        .and_then(|m| m.batch_id)
-        .or_else(|| pending.and_then(|p| p.batch_id));
-    let batched =
-        batch_id.is_some() || input.agreed_descriptor_hash.is_some() || input.batch.is_some();
-    if batched {
-        batch_checks(input, batch_id, msg, &mut checks);
-    }
-
-    let verified_prefix = (chain_ok && !info.chain.is_empty()).then(|| {
-        let last = info.chain.len() - 1;
-        VerifiedPrefix {
-            statechain_id: info.statechain_id,
-            relay_pubkey: input.relay_pubkey,
-            seq: info.chain[last].seq,
-            prefix_hash: hashes[last],
-        }
-    });
-
-    Report {
-        checks,
-        equivocation,
-        verified_prefix,
-        signatures_checked,
     }
 }
 
