@@ -110,12 +110,15 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = %e.message, "storage failure");
                 json_response(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    serde_json::json!({"error": {"code": "internal", "message": "the relay could not complete the request; retry"}}).to_string(),
+                    wallet_core::wire::encode(&ErrorBody::new(
+                        ErrorCode::Internal,
+                        "the relay could not complete the request; retry",
+                    )),
                 )
             }
             ApiError::Unavailable(why) => json_response(
                 StatusCode::SERVICE_UNAVAILABLE,
-                serde_json::json!({"error": {"code": "unavailable", "message": why}}).to_string(),
+                wallet_core::wire::encode(&ErrorBody::new(ErrorCode::Unavailable, why)),
             ),
         }
     }

@@ -39,10 +39,14 @@ pub enum Outcome {
     Retry(Error),
 }
 
+/// A relay refusal becomes an event for the record; a transient failure
+/// (no answer, overload, rate limit, the relay's own trouble) is retried.
 fn refusal(coin: Option<Id>, e: Error) -> Outcome {
     match relay_code(&e) {
+        Some(ErrorCode::RateLimited | ErrorCode::Internal | ErrorCode::Unavailable) | None => {
+            Outcome::Retry(e)
+        }
         Some(code) => Outcome::Events(vec![Event::Refused { coin, code }]),
-        None => Outcome::Retry(e),
     }
 }
 

@@ -227,10 +227,14 @@ pub enum ErrorCode {
     Withdrawn,
     PayloadTooLarge,
     RateLimited,
+    /// Not a §8 code: the relay's own failure (storage), never the input's.
+    Internal,
+    /// Not a §8 code: the relay is overloaded or out of time; retry.
+    Unavailable,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::BadRequest,
         ErrorCode::BadSignature,
         ErrorCode::StaleRequest,
@@ -250,6 +254,8 @@ impl ErrorCode {
         ErrorCode::Withdrawn,
         ErrorCode::PayloadTooLarge,
         ErrorCode::RateLimited,
+        ErrorCode::Internal,
+        ErrorCode::Unavailable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -273,6 +279,8 @@ impl ErrorCode {
             ErrorCode::Withdrawn => "withdrawn",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
         }
     }
 
@@ -288,6 +296,8 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
             _ => 409,
         }
     }
@@ -346,6 +356,10 @@ impl ErrorCode {
             ErrorCode::RateLimited => {
                 "The relay is asking this wallet to slow down; it retries shortly."
             }
+            ErrorCode::Internal => {
+                "The relay had a problem of its own. Nothing changed; the wallet retries."
+            }
+            ErrorCode::Unavailable => "The relay is busy right now; the wallet retries shortly.",
         }
     }
 }
