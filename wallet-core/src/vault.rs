@@ -324,6 +324,114 @@ impl fmt::Debug for Vault {
     }
 }
 
+/// A key derived once from a password, for a host that seals the same data
+/// many times (a native wallet writes its file after every state-machine
+/// step): Argon2id runs once per session instead of once per write.
+///
+/// Every [`VaultKey::seal`] reuses this key's salt and parameters, so the
+/// caller MUST pass a fresh random nonce each time (96 random bits: no
+/// repeat is expected before billions of writes). The vaults it makes are
+/// ordinary [`Vault`]s: [`Vault::open`] opens them with the password.
+#[derive(Clone)]
+pub struct VaultKey {
+    params: KdfParams,
+    salt: [u8; 16],
+    key: Key,
+}
+
+impl VaultKey {
+    /// Runs Argon2id on `password` with `params` and a fresh `salt`, for
+    /// sealing new vaults. Refuses an empty password and out-of-bounds
+    /// parameters, like [`Vault::seal`].
+    pub fn derive(password: &str, params: KdfParams, salt: [u8; 16]) -> Result<VaultKey, Error> {
+        if password.is_empty() {
+            return Err(Error::EmptyPassword);
+        }
+        params.validate().map_err(Error::CannotSeal)?;
+        let key = derive_key(password, params, &salt).map_err(|e| match e {
+            argon2::Error::OutOfMemory => Error::NotEnoughMemory,
+            argon2::Error::PwdTooLong => Error::CannotSeal("the password is too long"),
+            _ => Error::CannotSeal("the key-derivation settings are invalid"),
+        })?;
+        Ok(VaultKey { params, salt, key })
+    }
+
+    /// Opens `vault` with `password` and keeps the derived key, so the
+    /// caller can read the plaintext and later seal new versions of it
+    /// without running Argon2id again. Fails like [`Vault::open`].
+    pub fn open(vault: &Vault, password: &str) -> Result<(VaultKey, Vec<u8>), Error> {
+        if password.is_empty() {
+            return Err(Error::WrongPassword);
+        }
+        vault.params.validate().map_err(Error::CorruptWalletFile)?;
+        let key = derive_key(password, vault.params, &vault.salt).map_err(|e| match e {
+            argon2::Error::OutOfMemory => Error::NotEnoughMemory,
+            argon2::Error::PwdTooLong => Error::WrongPassword,
+            _ => Error::CorruptWalletFile("the key-derivation settings are invalid"),
+        })?;
+        let k = VaultKey {
+            params: vault.params,
+            salt: vault.salt,
+            key,
+        };
+        let plaintext = k.open_vault(vault)?;
+        Ok((k, plaintext))
+    }
+
+    /// Decrypts a vault sealed under this key (same salt and parameters);
+    /// anything else is [`Error::WrongPassword`], as a wrong password would be.
+    pub fn open_vault(&self, vault: &Vault) -> Result<Vec<u8>, Error> {
+        if vault.params != self.params || vault.salt != self.salt {
+            return Err(Error::WrongPassword);
+        }
+        let aad = associated_data(VAULT_VERSION, self.params, &self.salt);
+        ChaCha20Poly1305::new(&self.key)
+            .decrypt(
+                &Nonce::from(vault.nonce),
+                Payload {
+                    msg: &vault.ciphertext,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| Error::WrongPassword)
+    }
+
+    /// Encrypts `plaintext` under this key; `nonce` must be fresh CSPRNG
+    /// output for every call.
+    pub fn seal(&self, plaintext: &[u8], nonce: [u8; 12]) -> Result<Vault, Error> {
+        let aad = associated_data(VAULT_VERSION, self.params, &self.salt);
+        let ciphertext = ChaCha20Poly1305::new(&self.key)
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| Error::CannotSeal("the data is too large"))?;
+        Ok(Vault {
+            params: self.params,
+            salt: self.salt,
+            nonce,
+            ciphertext,
+        })
+    }
+
+    pub fn params(&self) -> KdfParams {
+        self.params
+    }
+}
+
+impl fmt::Debug for VaultKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "VaultKey({KDF_ALG} m={} t={} p={}, key hidden)",
+            self.params.m_cost, self.params.t_cost, self.params.p_cost
+        )
+    }
+}
+
 fn associated_data(version: u32, p: KdfParams, salt: &[u8; 16]) -> Vec<u8> {
     format!(
         "lockstep/vault\n{version}\n{KDF_ALG}\n{}\n{}\n{}\n{}",
@@ -390,6 +498,38 @@ mod tests {
         assert_eq!(v.open("pässwörd 🔑").unwrap(), b"");
         // No Unicode normalisation: a differently composed string is another password.
         assert_eq!(v.open("pa\u{308}sswörd 🔑"), Err(Error::WrongPassword));
+    }
+
+    #[test]
+    fn vault_key_seals_what_vault_opens() {
+        let k = VaultKey::derive("hunter2 but longer", CHEAP, SALT).unwrap();
+        // Same key, salt and nonce: byte for byte what Vault::seal makes.
+        assert_eq!(k.seal(SECRET, NONCE).unwrap(), sealed());
+        let other = k.seal(b"second write", [0x33; 12]).unwrap();
+        assert_eq!(other.salt(), SALT);
+        assert_eq!(other.open("hunter2 but longer").unwrap(), b"second write");
+        assert_eq!(k.open_vault(&other).unwrap(), b"second write");
+        // Opening keeps the key: a later seal needs no password.
+        let (k2, plain) = VaultKey::open(&other, "hunter2 but longer").unwrap();
+        assert_eq!(plain, b"second write");
+        let third = k2.seal(b"third", [0x44; 12]).unwrap();
+        assert_eq!(third.open("hunter2 but longer").unwrap(), b"third");
+        assert_eq!(
+            VaultKey::open(&other, "wrong").unwrap_err(),
+            Error::WrongPassword
+        );
+        assert_eq!(
+            VaultKey::open(&other, "").unwrap_err(),
+            Error::WrongPassword
+        );
+        assert_eq!(
+            VaultKey::derive("", CHEAP, SALT).unwrap_err(),
+            Error::EmptyPassword
+        );
+        // A vault with another salt is not this key's.
+        let foreign = Vault::seal(SECRET, "hunter2 but longer", CHEAP, [9; 16], NONCE).unwrap();
+        assert_eq!(k.open_vault(&foreign).unwrap_err(), Error::WrongPassword);
+        assert!(!format!("{k:?}").contains(&hex::encode(&SALT)));
     }
 
     #[test]
