@@ -413,7 +413,8 @@ fn mul_shift_384(k: &[u64; 4], g: &[u64; 4]) -> Scalar {
     }
     // Bits 384.. plus the rounding bit 383.
     let round = u128::from(wide[5] >> 63);
-    let v = (u128::from(wide[7]) << 64 | u128::from(wide[6])) + round;
+    // k < n and g < 2^256 keep this below 2^128; saturate rather than trust it.
+    let v = (u128::from(wide[7]) << 64 | u128::from(wide[6])).saturating_add(round);
     let mut be = [0u8; 32];
     be[16..].copy_from_slice(&v.to_be_bytes());
     constant(&be)
