@@ -1180,6 +1180,22 @@ mod tests {
             }
         }
 
+        /// A copy of `other` (AuthKey is Clone; the rest is data).
+        fn new_from(other: &Fixture) -> Fixture {
+            Fixture {
+                relay: other.relay.clone(),
+                info: other.info.clone(),
+                message: other.message.clone(),
+                batch: other.batch.clone(),
+                agreed: other.agreed,
+                me_user: other.me_user,
+                me_auth: other.me_auth,
+                owner_auth: other.owner_auth.clone(),
+                known: other.known.clone(),
+                now: other.now,
+            }
+        }
+
         fn input(&self) -> VerifyInput<'_> {
             VerifyInput {
                 message: &self.message,
@@ -1795,6 +1811,59 @@ mod tests {
         // In the middle of the history it is invalid.
         f.info.chain.insert(2, w);
         assert!(!f.verify().passed(CheckId::ChainValid));
+    }
+
+    /// Seeded random damage to every input: never a panic, always a full
+    /// report, and never a pass once a signed or compared value changed.
+    #[test]
+    fn random_damage_never_panics_or_passes() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let base = Fixture::new(4, true);
+        for round in 0..60 {
+            let mut f = Fixture::new_from(&base);
+            let n = f.info.chain.len();
+            let k = (next() % n as u64) as usize;
+            let wild = [0, 1, u64::MAX, u64::MAX - 1, next()][(next() % 5) as usize];
+            match round % 12 {
+                0 => f.info.chain[k].seq = wild,
+                1 => f.info.chain[k].receipt.seq = wild,
+                2 => f.info.seq = wild,
+                3 => f.info.chain.swap(k, (k + 1) % n),
+                4 => f.info.chain[k].receipt.time = wild,
+                5 => f.info.amount = wild,
+                6 => f.msg().seq = wild,
+                7 => f.batch.as_mut().unwrap().deadline = wild,
+                8 => f.info.chain.truncate(k),
+                9 => f.info.chain[k].receipt.amount = wild,
+                10 => {
+                    let mut r = f.info.chain[k].receipt.clone();
+                    r.seq = wild;
+                    f.known = vec![r];
+                    f.now = wild;
+                }
+                _ => f.info.chain[k].batch_id = Some(id((next() % 250) as u8)),
+            }
+            let r = f.verify();
+            assert_eq!(r.checks.len(), CheckId::ALL.len(), "round {round}");
+            let unchanged =
+                f.info == base.info && f.message == base.message && f.batch == base.batch;
+            if !unchanged {
+                // A moved deadline or relay clock, or a known receipt, may
+                // legitimately still pass; nothing else may.
+                let harmless = matches!(round % 12, 7 | 10);
+                assert!(
+                    !r.all_passed() || harmless,
+                    "round {round}: {:#?}",
+                    r.checks
+                );
+            }
+        }
     }
 
     #[test]
