@@ -8,6 +8,7 @@
 #   - apt musl-tools (for the static relay build)
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
 #   - apt chromium and chromium-driver (headless browser tests)
+#   - trunk (cargo install) and wasm-opt (binaryen from npm, into .tools/)
 #
 # Usage: bash scripts/setup.sh [--dry-run]
 #   --dry-run  print what would be installed, change nothing.
@@ -149,11 +150,41 @@ setup_wasm_bindgen_cli() {
     fi
 }
 
-# ---- Trunk + wasm-opt (web wallet build): added by a later issue. ----------
-# Planned (TOOLCHAIN.md): `cargo install --locked trunk@0.21.14`, skipped when
-# `trunk --version` already matches; binaryen 132 from npm for wasm-opt.
+# ---- Trunk + wasm-opt (the web wallet's build) -----------------------------
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132
+# wasm-opt from npm's binaryen (Debian's is too old to read current Rust
+# wasm); scripts put this directory first on PATH.
+BINARYEN_BIN="${SETUP_BINARYEN_BIN:-$SETUP_ROOT/.tools/binaryen/node_modules/.bin}"
+
 setup_trunk() {
-    say "trunk: not installed yet (the web build is not wired up)"
+    local have
+    have=$(tool_version trunk)
+    if [ "$have" = "$TRUNK_VERSION" ]; then
+        say "trunk: $TRUNK_VERSION present"
+    else
+        say "trunk: need $TRUNK_VERSION, found ${have:-none}; building it (about 13 minutes, 2 GB of memory)"
+        run cargo install --locked "trunk@$TRUNK_VERSION" --force
+    fi
+}
+
+setup_wasm_opt() {
+    local have
+    have=$("$BINARYEN_BIN/wasm-opt" --version 2>/dev/null | awk '{ print $3 }' || true)
+    if [ "$have" = "$BINARYEN_VERSION" ]; then
+        say "wasm-opt: binaryen $BINARYEN_VERSION present (.tools/binaryen)"
+        return
+    fi
+    command -v npm >/dev/null 2>&1 || setup_npm
+    say "wasm-opt: need binaryen $BINARYEN_VERSION from npm, found ${have:-none}"
+    run npm install --no-audit --no-fund --prefix "$SETUP_ROOT/.tools/binaryen" "binaryen@$BINARYEN_VERSION"
+}
+
+# npm itself, from Debian, when missing.
+setup_npm() {
+    say "npm: missing; installing Debian's npm"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y npm
 }
 # ---------------------------------------------------------------------------
 
@@ -173,6 +204,7 @@ main() {
     setup_rust_targets
     setup_wasm_bindgen_cli
     setup_trunk
+    setup_wasm_opt
     say "done"
 }
 

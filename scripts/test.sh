@@ -95,6 +95,22 @@ if step wasm-chromium cargo test -p wallet-core --target wasm32-unknown-unknown;
     step browser-check check_browser_run || true
 fi
 
+# The web wallet: clippy for its real target, its unit and storage tests
+# (real IndexedDB) in headless Chromium, and the Trunk release build.
+web_browser_check() {
+    local log="$LOGS/web-chromium.log" n
+    grep -q "Running headless tests in Chrome" "$log" || { echo "the web tests did not run in headless Chrome"; return 1; }
+    n=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -c '^test .* \.\.\. ok$' || true)
+    [ "$n" -gt 0 ] || { echo "no web test ran in the browser"; return 1; }
+    echo "$n web tests ran in headless Chrome"
+}
+step web-clippy-wasm cargo clippy -p web --target wasm32-unknown-unknown --all-targets -- -D warnings || true
+if WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/web/webdriver.json" \
+    step web-chromium cargo test -p web --target wasm32-unknown-unknown; then
+    step web-browser-check web_browser_check || true
+fi
+step web-build bash scripts/build-web.sh || true
+
 # End-to-end tests (real relay, real page in Chromium) go here once they exist.
 
 summary="native lib tests: ${native_lib_tests:-?}, in Chromium: ${browser_tests:-?}"

@@ -108,47 +108,20 @@ impl<T: Transport, R: Entropy> Executor<'_, T, R> {
                 expect,
                 batch,
             } => {
-                let me = self.address_keys(*index)?;
-                let msgs = self.relay.messages(&me.auth_pubkey(), self.wait).await?;
-                let batch_info = match batch {
-                    Some((id, _)) => Some(self.relay.batch(id, None, None).await?),
-                    None => None,
-                };
-                let mut events = Vec::new();
-                for m in msgs
-                    .messages
-                    .iter()
-                    .filter(|m| expect.iter().any(|e| e.statechain_id == m.statechain_id))
-                {
-                    // A message this key cannot open is not for us; skip it.
-                    let Ok(msg) = TransferMessage::open(&me.user, &m.enc_msg.0) else {
-                        continue;
-                    };
-                    if msg.statechain_id != m.statechain_id {
-                        continue;
-                    }
-                    let info = self.relay.statechain(&m.statechain_id).await?;
-                    let known = wallet.known_receipts(&m.statechain_id);
-                    let opened = Ok(msg.clone());
-                    let report = verify::verify_incoming(&VerifyInput {
-                        message: &opened,
-                        info: &info,
-                        batch: batch_info.as_ref(),
-                        my_user_pubkey: me.user_pubkey(),
-                        my_auth_pubkey: me.auth_pubkey(),
-                        agreed_descriptor_hash: batch.map(|(_, h)| h),
-                        relay_pubkey: self.relay_pubkey,
-                        relay_now: now,
-                        known_receipts: &known,
-                        verified: Some(&wallet.verified),
-                    });
-                    events.push(Event::Checked {
-                        coin: m.statechain_id,
-                        msg: Box::new(msg),
-                        report,
-                    });
-                }
-                Outcome::Events(events)
+                let only: Vec<Id> = expect.iter().map(|e| e.statechain_id).collect();
+                let checked = self
+                    .check_messages(*index, now, wallet, batch.as_ref(), |id| only.contains(id))
+                    .await?;
+                Outcome::Events(
+                    checked
+                        .into_iter()
+                        .map(|(msg, report)| Event::Checked {
+                            coin: msg.statechain_id,
+                            msg: Box::new(msg),
+                            report,
+                        })
+                        .collect(),
+                )
             }
             Action::Unlock {
                 coin,
@@ -209,6 +182,70 @@ impl<T: Transport, R: Entropy> Executor<'_, T, R> {
             // Timers are the host's: it delivers Event::Timer at tag.at.
             Action::ArmTimer { .. } => Outcome::Events(vec![]),
         })
+    }
+
+    /// Every message waiting at address `index` for a coin `wanted`
+    /// accepts, opened and checked (§7) — as a plain transfer, or against
+    /// `batch` (its id and the descriptor hash the user agreed to). Messages
+    /// this key cannot open are not for this wallet and are skipped. With
+    /// `wait`, long-polls until a message exists.
+    async fn check_messages(
+        &mut self,
+        index: u32,
+        now: u64,
+        wallet: &Wallet,
+        batch: Option<&(Id, crate::types::Hash32)>,
+        wanted: impl Fn(&Id) -> bool,
+    ) -> Result<Vec<(TransferMessage, verify::Report)>, Error> {
+        let me = self.address_keys(index)?;
+        let msgs = self.relay.messages(&me.auth_pubkey(), self.wait).await?;
+        let batch_info = match batch {
+            Some((id, _)) => Some(self.relay.batch(id, None, None).await?),
+            None => None,
+        };
+        let mut out = Vec::new();
+        for m in msgs.messages.iter().filter(|m| wanted(&m.statechain_id)) {
+            // A message this key cannot open is not for us; skip it.
+            let Ok(msg) = TransferMessage::open(&me.user, &m.enc_msg.0) else {
+                continue;
+            };
+            if msg.statechain_id != m.statechain_id {
+                continue;
+            }
+            let info = self.relay.statechain(&m.statechain_id).await?;
+            let known = wallet.known_receipts(&m.statechain_id);
+            let opened = Ok(msg.clone());
+            let report = verify::verify_incoming(&VerifyInput {
+                message: &opened,
+                info: &info,
+                batch: batch_info.as_ref(),
+                my_user_pubkey: me.user_pubkey(),
+                my_auth_pubkey: me.auth_pubkey(),
+                agreed_descriptor_hash: batch.map(|(_, h)| *h),
+                relay_pubkey: self.relay_pubkey,
+                relay_now: now,
+                known_receipts: &known,
+                verified: Some(&wallet.verified),
+            });
+            out.push((msg, report));
+        }
+        Ok(out)
+    }
+
+    /// Plain incoming transfers: every message at address `index` except
+    /// for the coins in `skip` (ones the host already has a record for),
+    /// opened and checked (§7). Feed each to
+    /// [`crate::machine::receive::Receive::new`] and
+    /// [`Wallet::start_receive`].
+    pub async fn check_incoming(
+        &mut self,
+        index: u32,
+        now: u64,
+        wallet: &Wallet,
+        skip: &[Id],
+    ) -> Result<Vec<(TransferMessage, verify::Report)>, Error> {
+        self.check_messages(index, now, wallet, None, |id| !skip.contains(id))
+            .await
     }
 
     async fn upload(

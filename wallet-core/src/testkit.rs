@@ -586,6 +586,20 @@ pub mod scenarios {
             panic!("no message for B")
         };
         assert!(report.all_passed(), "{:?}", report.failures());
+        // The host's way to find transfers it did not expect: the same
+        // message, checked the same way; a coin it already handles is skipped.
+        let found = exec
+            .check_incoming(index, w.now(), &b.wallet, &[])
+            .await
+            .unwrap_or_else(|e| panic!("check_incoming: {e}"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, *msg);
+        assert!(found[0].1.all_passed(), "{:?}", found[0].1.failures());
+        let skipped = exec
+            .check_incoming(index, w.now(), &b.wallet, &[coin.statechain_id])
+            .await
+            .unwrap_or_else(|e| panic!("check_incoming: {e}"));
+        assert!(skipped.is_empty());
         let rec = crate::machine::receive::Receive::new(*msg, report, index, w.now());
         let (rid_b, actions) = b.wallet.start_receive(rec);
         b.start(&rid_b, actions);

@@ -1,0 +1,104 @@
+//! Thin wrappers over browser APIs: time, sleeping, randomness, files,
+//! the clipboard, persistent storage. They compile natively (for clippy
+//! and native unit tests of the pure modules) but only work in a browser.
+
+use js_sys::Promise;
+use wallet_core::entropy::Entropy;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// The device clock in milliseconds.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Resolves after `ms` milliseconds (a `setTimeout`).
+pub async fn sleep(ms: f64) {
+    let p = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                ms.clamp(0.0, 2_147_483_000.0) as i32,
+            );
+        }
+    });
+    let _ = JsFuture::from(p).await;
+}
+
+/// `crypto.getRandomValues`, through getrandom's `wasm_js` backend.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct BrowserEntropy;
+
+impl Entropy for BrowserEntropy {
+    fn fill(&mut self, out: &mut [u8]) {
+        if let Err(e) = getrandom::fill(out) {
+            // Without a CSPRNG no key, nonce or signature is safe: stop.
+            panic!("the browser's random number generator is unavailable: {e}");
+        }
+    }
+}
+
+/// `navigator.onLine` (true when unknown).
+pub fn online() -> bool {
+    web_sys::window()
+        .map(|w| w.navigator().on_line())
+        .unwrap_or(true)
+}
+
+/// Asks the browser not to evict this site's storage; returns whether it agreed.
+pub async fn request_persistent_storage() -> bool {
+    let Some(w) = web_sys::window() else {
+        return false;
+    };
+    let Ok(p) = w.navigator().storage().persist() else {
+        return false;
+    };
+    JsFuture::from(p)
+        .await
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// Writes `text` to the clipboard.
+pub async fn copy_text(text: &str) -> bool {
+    let Some(w) = web_sys::window() else {
+        return false;
+    };
+    let p = w.navigator().clipboard().write_text(text);
+    JsFuture::from(p).await.is_ok()
+}
+
+/// Offers `text` as a file download named `file_name`.
+pub fn download(file_name: &str, text: &str, mime: &str) -> bool {
+    (|| -> Result<(), JsValue> {
+        let parts = js_sys::Array::of1(&JsValue::from_str(text));
+        let opts = web_sys::BlobPropertyBag::new();
+        opts.set_type(mime);
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+        let doc = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or(JsValue::NULL)?;
+        let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
+        a.set_href(&url);
+        a.set_download(file_name);
+        a.click();
+        web_sys::Url::revoke_object_url(&url)?;
+        Ok(())
+    })()
+    .is_ok()
+}
+
+/// The text of the first file chosen in `<input type=file>`.
+pub async fn read_file(input: &web_sys::HtmlInputElement) -> Option<String> {
+    let file = input.files()?.get(0)?;
+    JsFuture::from(file.text()).await.ok()?.as_string()
+}
+
+/// A random tab id (to tell this tab's lease from another's).
+pub fn tab_id() -> String {
+    let b: [u8; 8] = BrowserEntropy.bytes();
+    wallet_core::hex::encode(&b)
+}

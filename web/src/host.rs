@@ -1,0 +1,860 @@
+//! The host loop: runs an unlocked wallet's state machines in the browser,
+//! the way wallet-core's `testkit::Party` does in miniature.
+//!
+//! - The wallet lives in memory; after every change the whole state is
+//!   written to IndexedDB (one short transaction) **before** the actions
+//!   that change asked for are performed.
+//! - Each unfinished record has one worker task. It performs the record's
+//!   relay-changing actions one at a time, in order; when none is left it
+//!   long-polls (`wait = 25`) for what the phase waits on (messages, batch
+//!   changes), racing those polls against the record's next timer and a
+//!   "kick" (a user action). The loser of a race is dropped, which aborts
+//!   its request. When a poll answers, its events are applied, saved, and
+//!   the loop goes on; when nothing is queued, `Event::Resume` re-issues
+//!   what the phase needs, which is how the long-poll repeats.
+//! - Timers armed by the machines are kept with the relay-clock time they
+//!   are due; a timer that came due while the page was closed fires on load.
+//! - A failed request (`Outcome::Retry`) is retried with backoff; the
+//!   connection banner says so.
+//! - A second task watches the wallet's receiving addresses for plain
+//!   incoming transfers, checks each (§7) and starts its receive.
+
+use crate::browser::{BrowserEntropy, now_ms, sleep};
+use crate::clock::RelayClock;
+use crate::errors::UiError;
+use crate::net::{FetchTransport, NetStatus};
+use crate::store::{LeaseDecision, Store, WalletMeta};
+use futures::FutureExt;
+use futures::future::LocalBoxFuture;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use wallet_core::client::RelayClient;
+use wallet_core::driver::{Executor, Outcome};
+use wallet_core::entropy::Entropy;
+use wallet_core::keys::WalletKeys;
+use wallet_core::machine::receive::Receive;
+use wallet_core::machine::{Action, Event, OwnedCoin, TimerTag};
+use wallet_core::wallet::{HistoryEntry, HistoryKind, Record, Wallet};
+use wallet_core::wire::{ConfigResponse, DepositRequest};
+use wallet_core::{Error, Id, XOnly, keyshare};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+
+/// Seconds a long-poll waits at the relay.
+pub const LONG_POLL_SECS: u64 = 25;
+/// Consecutive unused address indexes after which a restore stops looking.
+pub const GAP_LIMIT: u32 = 20;
+
+/// The relay as the page sees it: client, connection status, clock, config.
+pub struct Env {
+    pub relay: RelayClient<FetchTransport>,
+    pub net: Rc<NetStatus>,
+    pub clock: Cell<RelayClock>,
+    pub config: RefCell<Option<ConfigResponse>>,
+}
+
+impl Env {
+    pub fn new() -> Rc<Env> {
+        let net = Rc::new(NetStatus::default());
+        Rc::new(Env {
+            relay: RelayClient::new(FetchTransport::same_origin(net.clone())),
+            net,
+            clock: Cell::new(RelayClock::default()),
+            config: RefCell::new(None),
+        })
+    }
+
+    /// Reads `/info/config` and measures the relay clock offset.
+    pub async fn refresh_config(&self) -> Result<ConfigResponse, Error> {
+        let sent = now_ms();
+        let c = self.relay.config().await?;
+        self.clock
+            .set(RelayClock::measure(c.server_time, sent, now_ms()));
+        *self.config.borrow_mut() = Some(c.clone());
+        Ok(c)
+    }
+
+    /// The relay's clock now, in seconds.
+    pub fn now(&self) -> u64 {
+        self.clock.get().now_secs(now_ms())
+    }
+
+    pub fn max_batch_size(&self) -> usize {
+        self.config
+            .borrow()
+            .as_ref()
+            .map(|c| c.max_batch_size as usize)
+            .unwrap_or(1000)
+    }
+}
+
+/// A wake-up a sleeping task can be given early.
+#[derive(Default)]
+struct Signal {
+    resolvers: RefCell<Vec<js_sys::Function>>,
+}
+
+impl Signal {
+    fn kick(&self) {
+        for r in self.resolvers.borrow_mut().drain(..) {
+            let _ = r.call0(&JsValue::NULL);
+        }
+    }
+
+    /// Resolves after `ms` or on the next kick, whichever is first.
+    async fn wait(&self, ms: f64) {
+        let mut resolver = None;
+        let p = js_sys::Promise::new(&mut |resolve, _| resolver = Some(resolve));
+        if let Some(r) = resolver {
+            self.resolvers.borrow_mut().push(r.clone());
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    &r,
+                    ms.clamp(0.0, 2_000_000_000.0) as i32,
+                );
+            }
+        }
+        let _ = JsFuture::from(p).await;
+    }
+}
+
+#[derive(Default)]
+struct Queue {
+    acts: Vec<Action>,
+    polls: Vec<Action>,
+}
+
+fn is_poll(a: &Action) -> bool {
+    matches!(a, Action::WatchBatch { .. } | Action::FetchIncoming { .. })
+}
+
+fn backoff_ms(attempt: u32) -> f64 {
+    (1000.0 * 2f64.powi(attempt.min(4) as i32)).min(15_000.0)
+}
+
+/// An unlocked wallet being driven by this tab.
+pub struct Host {
+    pub env: Rc<Env>,
+    pub store: Store,
+    pub keys: Rc<WalletKeys>,
+    pub wallet: RefCell<Wallet>,
+    pub meta: RefCell<WalletMeta>,
+    pub tab: String,
+    queues: RefCell<BTreeMap<String, Queue>>,
+    timers: RefCell<Vec<(String, TimerTag)>>,
+    signals: RefCell<BTreeMap<String, Rc<Signal>>>,
+    incoming: Rc<Signal>,
+    stopped: Cell<bool>,
+    /// Why the host stopped or struggles (a sentence), for the page.
+    pub problem: RefCell<Option<UiError>>,
+    /// Set when another tab took the wallet over.
+    pub lost_lease: Cell<bool>,
+    notify: Rc<dyn Fn()>,
+}
+
+impl Host {
+    /// Starts driving `wallet` (already loaded) with `keys`; the caller
+    /// holds the lease. Resumes every unfinished record at once.
+    pub fn start(
+        env: Rc<Env>,
+        store: Store,
+        keys: WalletKeys,
+        mut wallet: Wallet,
+        meta: WalletMeta,
+        tab: String,
+        notify: Rc<dyn Fn()>,
+    ) -> Rc<Host> {
+        if wallet.relay_pubkey.is_none() {
+            wallet.relay_pubkey = env.config.borrow().as_ref().map(|c| c.relay_pubkey);
+        }
+        let host = Rc::new(Host {
+            env,
+            store,
+            keys: Rc::new(keys),
+            wallet: RefCell::new(wallet),
+            meta: RefCell::new(meta),
+            tab,
+            queues: RefCell::default(),
+            timers: RefCell::default(),
+            signals: RefCell::default(),
+            incoming: Rc::default(),
+            stopped: Cell::new(false),
+            problem: RefCell::new(None),
+            lost_lease: Cell::new(false),
+            notify,
+        });
+        let h = host.clone();
+        spawn_local(async move {
+            let now = h.env.now();
+            let resumed = h.wallet.borrow_mut().resume_all(now);
+            if h.persist().await {
+                for (rid, actions) in resumed {
+                    h.enqueue(&rid, actions);
+                    h.ensure_worker(&rid);
+                }
+            }
+            h.changed();
+        });
+        spawn_local(host.clone().watch_incoming());
+        spawn_local(host.clone().keep_lease());
+        host
+    }
+
+    /// Stops every task; nothing is written after this.
+    pub fn stop(&self) {
+        self.stopped.set(true);
+        for s in self.signals.borrow().values() {
+            s.kick();
+        }
+        self.incoming.kick();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.get()
+    }
+
+    /// Gives the wallet up (lock): stop, then release the lease.
+    pub async fn shutdown(&self) {
+        self.stop();
+        let name = self.meta.borrow().name.clone();
+        let _ = self.store.release(&name, &self.tab).await;
+    }
+
+    fn changed(&self) {
+        (self.notify)();
+    }
+
+    pub fn relay_pubkey(&self) -> Option<XOnly> {
+        self.wallet
+            .borrow()
+            .relay_pubkey
+            .or_else(|| self.env.config.borrow().as_ref().map(|c| c.relay_pubkey))
+    }
+
+    /// Writes the wallet; retries until it succeeds or the host stops.
+    /// Returns whether the state is safely stored.
+    async fn persist(&self) -> bool {
+        loop {
+            if self.stopped.get() {
+                return false;
+            }
+            let text = match serde_json::to_string(&*self.wallet.borrow()) {
+                Ok(t) => t,
+                Err(_) => return false,
+            };
+            let name = self.meta.borrow().name.clone();
+            match self.store.save_text(&name, &text).await {
+                Ok(()) => {
+                    if self
+                        .problem
+                        .borrow()
+                        .as_ref()
+                        .is_some_and(|p| matches!(p, UiError::StorageFailed | UiError::StorageFull))
+                    {
+                        *self.problem.borrow_mut() = None;
+                    }
+                    return true;
+                }
+                Err(e) => {
+                    *self.problem.borrow_mut() = Some(e);
+                    self.changed();
+                    sleep(3_000.0).await;
+                }
+            }
+        }
+    }
+
+    fn enqueue(&self, rid: &str, actions: Vec<Action>) {
+        let mut queues = self.queues.borrow_mut();
+        let q = queues.entry(rid.to_string()).or_default();
+        for a in actions {
+            match a {
+                Action::ArmTimer { tag } => {
+                    let mut timers = self.timers.borrow_mut();
+                    if !timers.iter().any(|(r, t)| r == rid && *t == tag) {
+                        timers.push((rid.to_string(), tag));
+                    }
+                }
+                a if is_poll(&a) => {
+                    if !q.polls.contains(&a) {
+                        q.polls.push(a)
+                    }
+                }
+                a => {
+                    if !q.acts.contains(&a) {
+                        q.acts.push(a)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies events to record `rid`, saves, then queues the actions.
+    async fn feed(&self, rid: &str, events: Vec<Event>) -> bool {
+        if self.stopped.get() {
+            return false;
+        }
+        let now = self.env.now();
+        let mut actions = Vec::new();
+        {
+            let mut w = self.wallet.borrow_mut();
+            for e in events {
+                if let Ok(a) = w.apply(rid, e, now) {
+                    actions.extend(a);
+                }
+            }
+        }
+        if !self.persist().await {
+            return false;
+        }
+        self.enqueue(rid, actions);
+        self.changed();
+        true
+    }
+
+    /// A user intent (abort, confirm) for record `rid`.
+    pub fn user_event(self: &Rc<Self>, rid: &str, event: Event) {
+        let h = self.clone();
+        let rid = rid.to_string();
+        spawn_local(async move {
+            if h.feed(&rid, vec![event]).await {
+                h.ensure_worker(&rid);
+            }
+        });
+    }
+
+    /// Saves a record just started with `actions`, then runs it.
+    async fn started(self: &Rc<Self>, rid: &str, actions: Vec<Action>) -> Result<(), UiError> {
+        if !self.persist().await {
+            return Err(self
+                .problem
+                .borrow()
+                .clone()
+                .unwrap_or(UiError::StorageFailed));
+        }
+        self.enqueue(rid, actions);
+        self.ensure_worker(rid);
+        self.changed();
+        Ok(())
+    }
+
+    fn ensure_worker(self: &Rc<Self>, rid: &str) {
+        if self.stopped.get() {
+            return;
+        }
+        if let Some(s) = self.signals.borrow().get(rid) {
+            s.kick();
+            return;
+        }
+        let signal = Rc::new(Signal::default());
+        self.signals
+            .borrow_mut()
+            .insert(rid.to_string(), signal.clone());
+        spawn_local(self.clone().run(rid.to_string(), signal));
+    }
+
+    fn executor_parts(&self) -> Option<XOnly> {
+        self.relay_pubkey()
+    }
+
+    async fn perform(&self, action: &Action, wait: Option<u64>) -> Outcome {
+        let Some(relay_pubkey) = self.executor_parts() else {
+            return Outcome::Retry(Error::Transport("relay key unknown".into()));
+        };
+        let keys = self.keys.clone();
+        let snapshot = self.wallet.borrow().clone();
+        let mut exec = Executor {
+            relay: &self.env.relay,
+            keys: &keys,
+            rng: BrowserEntropy,
+            relay_pubkey,
+            wait,
+        };
+        exec.perform(action, self.env.now(), &snapshot).await
+    }
+
+    fn pop_act(&self, rid: &str) -> Option<Action> {
+        let mut q = self.queues.borrow_mut();
+        let q = q.get_mut(rid)?;
+        (!q.acts.is_empty()).then(|| q.acts.remove(0))
+    }
+
+    fn push_front_act(&self, rid: &str, a: Action) {
+        let mut q = self.queues.borrow_mut();
+        let q = q.entry(rid.to_string()).or_default();
+        if !q.acts.contains(&a) {
+            q.acts.insert(0, a);
+        }
+    }
+
+    fn has_act(&self, rid: &str) -> bool {
+        self.queues
+            .borrow()
+            .get(rid)
+            .is_some_and(|q| !q.acts.is_empty())
+    }
+
+    fn take_polls(&self, rid: &str) -> Vec<Action> {
+        self.queues
+            .borrow_mut()
+            .get_mut(rid)
+            .map(|q| std::mem::take(&mut q.polls))
+            .unwrap_or_default()
+    }
+
+    fn take_due_timers(&self, rid: &str, now: u64) -> Vec<TimerTag> {
+        let mut timers = self.timers.borrow_mut();
+        let due: Vec<TimerTag> = timers
+            .iter()
+            .filter(|(r, t)| r == rid && t.at <= now)
+            .map(|(_, t)| *t)
+            .collect();
+        timers.retain(|(r, t)| !(r == rid && t.at <= now));
+        due
+    }
+
+    fn next_timer_ms(&self, rid: &str) -> Option<f64> {
+        let clock = self.env.clock.get();
+        self.timers
+            .borrow()
+            .iter()
+            .filter(|(r, _)| r == rid)
+            .map(|(_, t)| clock.ms_until(t.at, now_ms()))
+            .reduce(f64::min)
+    }
+
+    fn is_final(&self, rid: &str) -> bool {
+        self.wallet
+            .borrow()
+            .records
+            .get(rid)
+            .is_none_or(Record::is_final)
+    }
+
+    fn note_retry(&self, e: &Error) {
+        let _ = e;
+        self.changed();
+    }
+
+    /// One record's worker (see the module comment).
+    async fn run(self: Rc<Self>, rid: String, signal: Rc<Signal>) {
+        let mut attempt = 0u32;
+        loop {
+            if self.stopped.get() {
+                break;
+            }
+            if let Some(a) = self.pop_act(&rid) {
+                match self.perform(&a, Some(LONG_POLL_SECS)).await {
+                    Outcome::Events(evs) => {
+                        attempt = 0;
+                        self.feed(&rid, evs).await;
+                    }
+                    Outcome::Retry(e) => {
+                        self.push_front_act(&rid, a);
+                        self.note_retry(&e);
+                        attempt += 1;
+                        signal.wait(backoff_ms(attempt)).await;
+                    }
+                }
+                continue;
+            }
+            if self.is_final(&rid) {
+                break;
+            }
+            let due = self.take_due_timers(&rid, self.env.now());
+            if !due.is_empty() {
+                let events = due.into_iter().map(|tag| Event::Timer { tag }).collect();
+                self.feed(&rid, events).await;
+                continue;
+            }
+            let mut polls = self.take_polls(&rid);
+            if polls.is_empty() {
+                self.feed(&rid, vec![Event::Resume]).await;
+                if self.has_act(&rid) {
+                    continue;
+                }
+                polls = self.take_polls(&rid);
+            }
+            let started = now_ms();
+            if polls.is_empty() {
+                let wait = self.next_timer_ms(&rid).unwrap_or(5_000.0).min(5_000.0);
+                signal.wait(wait).await;
+                continue;
+            }
+            // Race the polls, the next timer and a kick.
+            let mut racers: Vec<LocalBoxFuture<'_, Option<Outcome>>> = polls
+                .iter()
+                .map(|a| {
+                    let h = &self;
+                    async move { Some(h.perform(a, Some(LONG_POLL_SECS)).await) }.boxed_local()
+                })
+                .collect();
+            let timer_ms = self
+                .next_timer_ms(&rid)
+                .unwrap_or(f64::from(60_000))
+                .min(60_000.0);
+            let sig = signal.clone();
+            racers.push(
+                async move {
+                    sig.wait(timer_ms).await;
+                    None
+                }
+                .boxed_local(),
+            );
+            let (first, _, rest) = futures::future::select_all(racers).await;
+            drop(rest);
+            match first {
+                Some(Outcome::Events(evs)) => {
+                    attempt = 0;
+                    self.feed(&rid, evs).await;
+                }
+                Some(Outcome::Retry(e)) => {
+                    self.note_retry(&e);
+                    attempt += 1;
+                    signal.wait(backoff_ms(attempt)).await;
+                }
+                None => {}
+            }
+            // A poll that answers at once (nothing to wait for) must not spin.
+            let elapsed = now_ms() - started;
+            if elapsed < 1_000.0 && !self.has_act(&rid) {
+                signal.wait(1_000.0 - elapsed).await;
+            }
+        }
+        self.signals.borrow_mut().remove(&rid);
+        self.changed();
+    }
+
+    /// Renews the lease; when another tab took the wallet over, stops.
+    async fn keep_lease(self: Rc<Self>) {
+        loop {
+            sleep(crate::store::LEASE_RENEW_MS).await;
+            if self.stopped.get() {
+                return;
+            }
+            let name = self.meta.borrow().name.clone();
+            match self.store.lease(&name, &self.tab, now_ms(), false).await {
+                Ok(LeaseDecision::Held(_)) => {}
+                Ok(LeaseDecision::Other(_)) => {
+                    self.lost_lease.set(true);
+                    self.stop();
+                    self.changed();
+                    return;
+                }
+                Err(e) => {
+                    *self.problem.borrow_mut() = Some(e);
+                    self.changed();
+                }
+            }
+        }
+    }
+
+    // ----- user operations -----
+
+    /// A fresh receiving address (remembered, so it is watched).
+    pub async fn new_address(&self) -> Result<String, UiError> {
+        let now = self.env.now();
+        let a = self.wallet.borrow_mut().new_address(&self.keys, now)?;
+        if !self.persist().await {
+            return Err(UiError::StorageFailed);
+        }
+        self.incoming.kick();
+        self.changed();
+        Ok(a.encode())
+    }
+
+    /// Demo coins: the relay's demo network credits `amount` to a fresh key.
+    pub async fn deposit(&self, amount: u64) -> Result<(), UiError> {
+        let relay_pubkey = self
+            .relay_pubkey()
+            .ok_or(UiError::Core(Error::Transport("relay key unknown".into())))?;
+        let index = self.wallet.borrow_mut().take_index();
+        // The index is saved as used before its key signs anything.
+        if !self.persist().await {
+            return Err(UiError::StorageFailed);
+        }
+        let k = self.keys.address(index)?;
+        let now = self.env.now();
+        let req = DepositRequest::signed(&k, amount, now, BrowserEntropy.bytes());
+        let resp = self.env.relay.deposit(&req).await?;
+        let key_ok = keyshare::aggregate(&k.user_pubkey(), &resp.server_pubkey)
+            == Some(resp.aggregated_pubkey);
+        if !key_ok || !resp.receipt.verify(&relay_pubkey) {
+            return Err(UiError::Core(Error::KeyUpdateInvalid));
+        }
+        let coin = OwnedCoin {
+            statechain_id: resp.statechain_id,
+            amount,
+            aggregated_pubkey: resp.aggregated_pubkey,
+            seq: 0,
+            index,
+        };
+        self.wallet
+            .borrow_mut()
+            .add_deposit(coin, resp.receipt, now);
+        self.persist().await;
+        self.changed();
+        Ok(())
+    }
+
+    /// Sends coin `id` to `address`.
+    pub async fn send(self: &Rc<Self>, id: &Id, address: &str) -> Result<String, UiError> {
+        let network = self.wallet.borrow().network;
+        let to = wallet_core::Address::decode(address)?;
+        if to.network != network {
+            return Err(UiError::Core(Error::WrongNetwork {
+                expected: network.name().into(),
+                found: to.network.name().into(),
+            }));
+        }
+        let now = self.env.now();
+        let (rid, actions) = self.wallet.borrow_mut().start_send(id, to, now)?;
+        self.started(&rid, actions).await?;
+        Ok(rid)
+    }
+
+    /// Creates a swap invite giving `coins` for at least `want`.
+    pub async fn create_invite(&self, coins: &[Id], want: u64) -> Result<String, UiError> {
+        let now = self.env.now();
+        let batch_id = BrowserEntropy.uuid_v4();
+        let timeout = self
+            .env
+            .config
+            .borrow()
+            .as_ref()
+            .map(|c| c.batch_timeout)
+            .unwrap_or(120);
+        // The invite stays valid for a day; the swap's own deadline starts
+        // when the first coin joins.
+        let expires = now + 86_400.max(timeout);
+        let invite = self
+            .wallet
+            .borrow_mut()
+            .create_invite(&self.keys, coins, want, batch_id, expires, now)?;
+        if !self.persist().await {
+            return Err(UiError::StorageFailed);
+        }
+        self.changed();
+        Ok(invite.encode())
+    }
+
+    pub async fn cancel_invite(&self, batch_id: &Id) -> Result<(), UiError> {
+        self.wallet.borrow_mut().cancel_invite(batch_id)?;
+        self.persist().await;
+        self.changed();
+        Ok(())
+    }
+
+    /// Joins an invite with `coins`: returns the join answer and starts the swap.
+    pub async fn join_invite(
+        self: &Rc<Self>,
+        code: &str,
+        coins: &[Id],
+    ) -> Result<(String, String), UiError> {
+        let now = self.env.now();
+        let manual = self.meta.borrow().manual_confirm;
+        let max = self.env.max_batch_size();
+        let (answer, rid, actions) = self.wallet.borrow_mut().join_invite(
+            &self.keys,
+            code.trim(),
+            coins,
+            manual,
+            max,
+            now,
+        )?;
+        self.started(&rid, actions).await?;
+        Ok((answer.encode(), rid))
+    }
+
+    /// The creator accepts a join answer: the swap starts.
+    pub async fn accept_answer(self: &Rc<Self>, code: &str) -> Result<String, UiError> {
+        let now = self.env.now();
+        let manual = self.meta.borrow().manual_confirm;
+        let max = self.env.max_batch_size();
+        let (rid, actions) =
+            self.wallet
+                .borrow_mut()
+                .accept_answer(code.trim(), manual, max, now)?;
+        self.started(&rid, actions).await?;
+        Ok(rid)
+    }
+
+    pub async fn set_manual_confirm(&self, on: bool) -> Result<(), UiError> {
+        let meta = {
+            let mut m = self.meta.borrow_mut();
+            m.manual_confirm = on;
+            m.clone()
+        };
+        self.store.save_meta(&meta).await?;
+        self.changed();
+        Ok(())
+    }
+
+    /// Watches the receiving addresses for plain incoming transfers.
+    async fn watch_incoming(self: Rc<Self>) {
+        let mut attempt = 0u32;
+        loop {
+            if self.stopped.get() {
+                return;
+            }
+            let started = now_ms();
+            let (addresses, busy) = {
+                let w = self.wallet.borrow();
+                let addrs: Vec<u32> = w.addresses.iter().rev().take(8).map(|a| a.index).collect();
+                let busy = w
+                    .records
+                    .values()
+                    .any(|r| matches!(r, Record::Swap(_)) && !r.is_final());
+                (addrs, busy)
+            };
+            if addresses.is_empty() {
+                self.incoming.wait(10_000.0).await;
+                continue;
+            }
+            let mut failed = false;
+            for (i, index) in addresses.iter().enumerate() {
+                // Long-poll only the newest address, and only when no swap
+                // needs the browser's few connections to the relay.
+                let wait = (i == 0 && !busy).then_some(LONG_POLL_SECS);
+                let poll = self.check_address(*index, wait).boxed_local();
+                let kick = self.incoming.wait(60_000.0).map(|_| Ok(())).boxed_local();
+                let (r, _, _) = futures::future::select_all([poll, kick]).await;
+                if self.stopped.get() {
+                    return;
+                }
+                if let Err(e) = r {
+                    let _ = e;
+                    failed = true;
+                    break;
+                }
+            }
+            attempt = if failed { attempt + 1 } else { 0 };
+            let min_period = if failed {
+                backoff_ms(attempt)
+            } else if busy {
+                8_000.0
+            } else {
+                3_000.0
+            };
+            let elapsed = now_ms() - started;
+            if elapsed < min_period {
+                self.incoming.wait(min_period - elapsed).await;
+            }
+        }
+    }
+
+    /// Checks one address for new plain transfers and starts their receives.
+    async fn check_address(self: &Rc<Self>, index: u32, wait: Option<u64>) -> Result<(), Error> {
+        let Some(relay_pubkey) = self.relay_pubkey() else {
+            return Ok(());
+        };
+        let snapshot = self.wallet.borrow().clone();
+        let skip: Vec<Id> = snapshot
+            .records
+            .keys()
+            .filter_map(|k| k.strip_prefix("receive:"))
+            .filter_map(|rest| rest.split_once(':'))
+            .filter(|(_, i)| *i == index.to_string())
+            .filter_map(|(id, _)| Id::parse(id).ok())
+            .chain(snapshot.coins.keys().copied())
+            .collect();
+        let keys = self.keys.clone();
+        let mut exec = Executor {
+            relay: &self.env.relay,
+            keys: &keys,
+            rng: BrowserEntropy,
+            relay_pubkey,
+            wait,
+        };
+        let found = exec
+            .check_incoming(index, self.env.now(), &snapshot, &skip)
+            .await?;
+        for (msg, report) in found {
+            if self.stopped.get() {
+                return Ok(());
+            }
+            let now = self.env.now();
+            let rec = Receive::new(msg, report, index, now);
+            let (rid, actions) = self.wallet.borrow_mut().start_receive(rec);
+            let _ = self.started(&rid, actions).await;
+        }
+        Ok(())
+    }
+
+    /// Finds the coins of a restored phrase again: asks the relay which
+    /// coins each address index owns (`/info/owner`), until `GAP_LIMIT`
+    /// indexes in a row own nothing, and adds each coin whose relay record
+    /// names this wallet's keys and carries a receipt the relay key signed.
+    pub async fn find_coins(&self, progress: &dyn Fn(u32, usize)) -> Result<usize, UiError> {
+        let relay_pubkey = self
+            .relay_pubkey()
+            .ok_or(UiError::Core(Error::Transport("relay key unknown".into())))?;
+        let (mut gap, mut index, mut found) = (0u32, 0u32, 0usize);
+        while gap < GAP_LIMIT && index < 10_000 {
+            let k = self.keys.address(index)?;
+            let ids = self.env.relay.owner(&k.auth_pubkey()).await?.statechain_ids;
+            if ids.is_empty() {
+                gap += 1;
+            } else {
+                gap = 0;
+            }
+            for id in ids {
+                if self.wallet.borrow().coins.contains_key(&id) {
+                    continue;
+                }
+                let info = self.env.relay.statechain(&id).await?;
+                let Some(last) = info.chain.last() else {
+                    continue;
+                };
+                let receipt = last.receipt.clone();
+                let mine = info.owner_user_pubkey == k.user_pubkey()
+                    && info.owner_auth_pubkey == k.auth_pubkey()
+                    && info.status == wallet_core::receipt::CoinStatus::Owned
+                    && receipt.verify(&relay_pubkey)
+                    && receipt.seq == info.seq
+                    && receipt.owner_auth_pubkey == k.auth_pubkey();
+                if !mine {
+                    continue;
+                }
+                let coin = OwnedCoin {
+                    statechain_id: id,
+                    amount: info.amount,
+                    aggregated_pubkey: info.aggregated_pubkey,
+                    seq: info.seq,
+                    index,
+                };
+                let mut w = self.wallet.borrow_mut();
+                for e in &info.chain {
+                    w.note_receipt(&e.receipt);
+                }
+                w.history.push(HistoryEntry {
+                    time: receipt.time,
+                    kind: if info.seq == 0 {
+                        HistoryKind::Deposit
+                    } else {
+                        HistoryKind::Received
+                    },
+                    statechain_id: id,
+                    amount: info.amount,
+                    batch_id: receipt.batch_id,
+                    counterparty: None,
+                    receipt: Some(receipt),
+                });
+                w.coins.insert(id, coin);
+                found += 1;
+            }
+            index += 1;
+            progress(index, found);
+        }
+        {
+            let mut w = self.wallet.borrow_mut();
+            w.next_index = w.next_index.max(index);
+        }
+        if !self.persist().await {
+            return Err(UiError::StorageFailed);
+        }
+        self.changed();
+        Ok(found)
+    }
+}

@@ -1,0 +1,26 @@
+//! Lockstep's browser wallet: a Yew page over wallet-core.
+//!
+//! The page does I/O only: it stores (IndexedDB), talks to the relay
+//! (`fetch`), keeps time (the relay's clock) and draws. Every protocol
+//! decision is wallet-core's: its state machines, verification, vault and
+//! invite codes.
+
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+pub mod app;
+pub mod browser;
+pub mod clock;
+pub mod errors;
+pub mod host;
+pub mod idb;
+pub mod net;
+pub mod qr;
+pub mod secrets;
+pub mod store;
+pub mod view;
+
+/// Mounts the page on `<body>`.
+pub fn start() {
+    yew::Renderer::<app::App>::new().render();
+}

@@ -1,0 +1,246 @@
+//! What the page shows, computed from wallet-core values without any
+//! browser API: amounts, coin states, swap lines, history labels. Pure, so
+//! it is unit-tested natively and in the browser.
+
+use crate::clock::{Countdown, swap_countdown};
+use wallet_core::Id;
+use wallet_core::machine::receive::ReceivePhase;
+use wallet_core::machine::send::SendPhase;
+use wallet_core::machine::swap::{GetState, GiveState, Swap};
+use wallet_core::verify::Report;
+use wallet_core::wallet::{HistoryKind, Record, Wallet};
+
+/// `12 345 sat`.
+pub fn sats(amount: u64) -> String {
+    let digits = amount.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(ch);
+    }
+    format!("{out} sat")
+}
+
+/// The first 8 characters of an id, for lists.
+pub fn short_id(id: &Id) -> String {
+    id.to_string().chars().take(8).collect()
+}
+
+/// A coin's line in the coin list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoinView {
+    pub id: Id,
+    pub amount: u64,
+    /// `available`, `offered`, `sending`, `swap`.
+    pub state: &'static str,
+    /// The sentence shown beside it.
+    pub label: String,
+    /// For a coin locked in a swap: its record and countdown.
+    pub swap: Option<(String, Countdown)>,
+}
+
+/// The coin list, in the wallet's order, with each coin's state.
+pub fn coin_views(w: &Wallet, relay_now: u64) -> Vec<CoinView> {
+    let locked = w.locked();
+    let available: Vec<Id> = w.available().iter().map(|c| c.statechain_id).collect();
+    w.coins
+        .values()
+        .map(|c| {
+            let id = c.statechain_id;
+            let (state, label, swap) = match locked.get(&id) {
+                Some(rid) => match w.records.get(rid) {
+                    Some(Record::Swap(s)) => {
+                        let cd = swap_countdown(s, relay_now);
+                        let label = format!("in a swap: {}", s.phase.label());
+                        ("swap", label, Some((rid.clone(), cd)))
+                    }
+                    _ => ("sending", "being sent".to_string(), None),
+                },
+                None if available.contains(&id) => ("available", "available".to_string(), None),
+                None => ("offered", "offered in an invite".to_string(), None),
+            };
+            CoinView {
+                id,
+                amount: c.amount,
+                state,
+                label,
+                swap,
+            }
+        })
+        .collect()
+}
+
+/// The state of a coin this wallet gives in a swap, in words.
+pub fn give_label(g: &GiveState) -> &'static str {
+    match g {
+        GiveState::Pending => "not yet in the swap",
+        GiveState::Registered { .. } => "registered with the relay",
+        GiveState::Uploaded => "sent into the swap",
+        GiveState::Transferred => "transferred",
+        GiveState::Reclaiming { .. } => "coming back to you",
+        GiveState::Reclaimed { .. } => "back in your wallet",
+    }
+}
+
+/// The state of a coin this wallet gets in a swap, in words.
+pub fn get_label(g: &GetState) -> &'static str {
+    match g {
+        GetState::Awaiting => "waiting for the other side to send it",
+        GetState::Checked { .. } => "checked: every check passed",
+        GetState::Rejected { .. } => "rejected: a check failed",
+        GetState::Unlocked { .. } => "unlocked: waiting for the swap to commit",
+        GetState::Received { .. } => "received",
+        GetState::Forgone => "not received: the swap did not complete",
+    }
+}
+
+/// The verification report of an incoming swap coin, if it has one.
+pub fn get_report(g: &GetState) -> Option<&Report> {
+    match g {
+        GetState::Checked { report, .. }
+        | GetState::Unlocked { report, .. }
+        | GetState::Rejected { report } => Some(report),
+        _ => None,
+    }
+}
+
+/// Whether a manual-confirm swap waits for the user's go-ahead.
+pub fn awaits_confirmation(s: &Swap) -> bool {
+    s.manual_confirm
+        && !s.confirmed
+        && !s.abort_requested
+        && s.phase.before_commit()
+        && !s.gets.is_empty()
+        && s.gets
+            .iter()
+            .all(|g| matches!(g.state, GetState::Checked { .. }))
+}
+
+/// Whether the Abort button makes sense.
+pub fn can_abort(s: &Swap) -> bool {
+    s.phase.before_commit() && !s.abort_requested
+}
+
+/// A history line's verb.
+pub fn history_label(k: HistoryKind) -> &'static str {
+    match k {
+        HistoryKind::Deposit => "Demo deposit",
+        HistoryKind::Sent => "Sent",
+        HistoryKind::Received => "Received",
+        HistoryKind::SwapGave => "Swapped away",
+        HistoryKind::SwapGot => "Swapped in",
+        HistoryKind::Recovered => "Recovered from a swap",
+    }
+}
+
+/// Whether a history kind adds to the balance.
+pub fn history_incoming(k: HistoryKind) -> bool {
+    matches!(
+        k,
+        HistoryKind::Deposit | HistoryKind::Received | HistoryKind::SwapGot
+    )
+}
+
+/// A plain transfer's state in words.
+pub fn record_summary(r: &Record) -> (String, &'static str) {
+    match r {
+        Record::Send(s) => match &s.phase {
+            SendPhase::Registering | SendPhase::Uploading { .. } => {
+                (format!("Sending {}", sats(s.coin.amount)), "busy")
+            }
+            SendPhase::Sent => (format!("Sent {}", sats(s.coin.amount)), "done"),
+            SendPhase::Failed { code } => {
+                (format!("Send failed: {}", code.user_message()), "failed")
+            }
+        },
+        Record::Receive(r) => match &r.phase {
+            ReceivePhase::Receiving { msg, .. } => {
+                (format!("Receiving {}", sats(msg.amount)), "busy")
+            }
+            ReceivePhase::Received { coin, .. } => {
+                (format!("Received {}", sats(coin.amount)), "done")
+            }
+            ReceivePhase::Rejected { report } => (
+                format!(
+                    "Incoming coin rejected: {}",
+                    report
+                        .failures()
+                        .first()
+                        .map(|c| c.detail.as_str())
+                        .unwrap_or("a check failed")
+                ),
+                "failed",
+            ),
+            ReceivePhase::Failed { code, .. } => {
+                (format!("Receive failed: {}", code.user_message()), "failed")
+            }
+        },
+        Record::Swap(s) => (format!("Swap: {}", s.phase.label()), "busy"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wallet_core::address::Network;
+    use wallet_core::entropy::{Entropy, SeededEntropy};
+    use wallet_core::keys::{Mnemonic, WalletKeys};
+    use wallet_core::machine::OwnedCoin;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn amounts() {
+        assert_eq!(sats(0), "0 sat");
+        assert_eq!(sats(999), "999 sat");
+        assert_eq!(sats(5_000), "5\u{202f}000 sat");
+        assert_eq!(sats(100_000_000), "100\u{202f}000\u{202f}000 sat");
+    }
+
+    #[test]
+    fn coin_states_follow_the_wallet() {
+        let mut rng = SeededEntropy::new(9);
+        let keys = WalletKeys::from_mnemonic(&Mnemonic::from_entropy(rng.bytes()));
+        let mut w = Wallet::new("t", Network::Demo);
+        let mut coin = |w: &mut Wallet, amount| {
+            let index = w.take_index();
+            let k = keys.address(index).unwrap();
+            let c = OwnedCoin {
+                statechain_id: rng.uuid_v4(),
+                amount,
+                aggregated_pubkey: k.user_pubkey(),
+                seq: 0,
+                index,
+            };
+            w.coins.insert(c.statechain_id, c.clone());
+            c
+        };
+        let a = coin(&mut w, 5_000);
+        let b = coin(&mut w, 7_000);
+        let views = coin_views(&w, 0);
+        assert!(views.iter().all(|v| v.state == "available"));
+        let batch = rng.uuid_v4();
+        w.create_invite(&keys, &[a.statechain_id], 1, batch, 100, 0)
+            .unwrap();
+        let views = coin_views(&w, 0);
+        let va = views.iter().find(|v| v.id == a.statechain_id).unwrap();
+        assert_eq!(va.state, "offered");
+        let to = w.new_address(&keys, 0).unwrap();
+        w.start_send(&b.statechain_id, to, 0).unwrap();
+        let views = coin_views(&w, 0);
+        let vb = views.iter().find(|v| v.id == b.statechain_id).unwrap();
+        assert_eq!(vb.state, "sending");
+    }
+
+    #[test]
+    fn history_labels() {
+        assert!(history_incoming(HistoryKind::SwapGot));
+        assert!(!history_incoming(HistoryKind::SwapGave));
+        assert_eq!(
+            history_label(HistoryKind::Recovered),
+            "Recovered from a swap"
+        );
+    }
+}
