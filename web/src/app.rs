@@ -18,7 +18,7 @@ use wallet_core::entropy::Entropy;
 use wallet_core::invite::Invite;
 use wallet_core::keys::{Mnemonic, WalletKeys};
 use wallet_core::machine::Event;
-use wallet_core::machine::swap::Swap;
+use wallet_core::machine::swap::{GetState, Swap, SwapPhase};
 use wallet_core::vault::KdfParams;
 use wallet_core::verify::Report;
 use wallet_core::wallet::{Record, Wallet};
@@ -274,7 +274,8 @@ pub struct App {
     selected: BTreeSet<Id>,
     last_address: Option<String>,
     last_invite: Option<String>,
-    last_answer: Option<String>,
+    /// The join answer this wallet made, with its swap's record id.
+    last_answer: Option<(String, String)>,
     join_preview: Option<Invite>,
     open_swap: Option<String>,
     confirm_delete: bool,
@@ -827,7 +828,7 @@ impl Component for App {
                     self.selected.clear();
                     self.join_preview = None;
                     self.error = None;
-                    self.last_answer = Some(answer);
+                    self.last_answer = Some((rid.clone(), answer));
                     self.open_swap = Some(rid);
                 }
                 Err(e) => self.fail(e),
@@ -1465,7 +1466,29 @@ impl App {
         if let Some(rid) = &self.open_swap
             && let Some(Record::Swap(s)) = w.records.get(rid)
         {
-            return self.swap_detail(ctx, rid, s);
+            let answer = self
+                .last_answer
+                .as_ref()
+                .filter(|(r, _)| r == rid)
+                .map(|(_, code)| code.clone());
+            return html! {
+                <>
+                    if let Some(code) = answer {
+                        <section class="card">
+                            <h2>{"Your join answer"}</h2>
+                            <p>{"Send this answer back to the person who invited you: the swap runs once they paste it. Your side has started."}</p>
+                            <div class="share">
+                                <Qr text={code.clone()} testid="answer-qr"/>
+                                <div class="share-text">
+                                    <code class="code" data-testid="join-answer">{code.clone()}</code>
+                                    <CopyButton text={code.clone()} label="Copy answer"/>
+                                </div>
+                            </div>
+                        </section>
+                    }
+                    { self.swap_detail(ctx, rid, s) }
+                </>
+            };
         }
         let swaps: Vec<(&String, &Swap)> = w
             .records
@@ -1533,16 +1556,6 @@ impl App {
             </section>
             <section class="card">
                 <h2>{"Join a swap invite"}</h2>
-                if let Some(code) = &self.last_answer {
-                    <p>{"Send this answer back to the person who invited you. Your side of the swap has started."}</p>
-                    <div class="share">
-                        <Qr text={code.clone()} testid="answer-qr"/>
-                        <div class="share-text">
-                            <code class="code" data-testid="join-answer">{code.clone()}</code>
-                            <CopyButton text={code.clone()} label="Copy answer"/>
-                        </div>
-                    </div>
-                }
                 <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::JoinPreview })}>
                     <label>{"Paste the invite (lsi1…)"}<textarea ref={self.refs.invite.clone()} rows="3" data-testid="invite-input" spellcheck="false"/></label>
                     <button type="submit" class="secondary">{"Read invite"}</button>
@@ -1607,7 +1620,17 @@ impl App {
                             if let Some(r) = view::get_report(&g.state) {
                                 <Checks report={r.clone()}/>
                             } else {
-                                <p class="muted" data-testid="verification" data-passed="pending">{"The checks run when the other side's coin arrives."}</p>
+                                { match &g.state {
+                                    GetState::Received { .. } => html! {
+                                        <p class="muted pass" data-testid="verification" data-passed="true">{"Every check passed before this wallet unlocked; the relay's receipt for the coin verifies."}</p>
+                                    },
+                                    GetState::Forgone => html! {
+                                        <p class="muted" data-testid="verification" data-passed="none">{"The swap did not complete, so this coin stayed with its sender."}</p>
+                                    },
+                                    _ => html! {
+                                        <p class="muted" data-testid="verification" data-passed="pending">{"The checks run when the other side's coin arrives."}</p>
+                                    },
+                                } }
                             }
                         </li>
                     }) }
@@ -1621,10 +1644,10 @@ impl App {
                     }
                 </div>
                 <p class="muted">{
-                    if s.phase.before_commit() {
-                        "Until every party unlocks, the swap can still back out: if it is aborted or its deadline passes, your coins come back to you by themselves."
-                    } else {
-                        "The swap committed: every transfer completes, even after the deadline."
+                    match s.phase {
+                        p if p.before_commit() => "Until every party unlocks, the swap can still back out: if it is aborted or its deadline passes, your coins come back to you by themselves.",
+                        SwapPhase::Committed | SwapPhase::Completed => "The swap committed: every transfer completes, even after the deadline.",
+                        _ => "The swap did not complete: every coin you gave comes back to you under a fresh key, with no action needed.",
                     }
                 }</p>
             </section>
