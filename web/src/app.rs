@@ -178,6 +178,8 @@ pub enum Msg {
     Unlocked(Box<Unlocked>),
     Lease(Result<LeaseDecision, UiError>, bool),
     TakeOver,
+    /// Try the lease again (the other tab may have closed).
+    RetryLease,
     Running(Rc<Host>, bool),
     Lock,
     Deposit,
@@ -610,6 +612,12 @@ impl Component for App {
                     self.take_lease(ctx, name, true);
                 }
             }
+            Msg::RetryLease => {
+                if let (Screen::Held(name), Some(_)) = (self.screen.clone(), &self.unlocked) {
+                    self.take_lease(ctx, name, false);
+                }
+                return false;
+            }
             Msg::Lease(r, _) => match r {
                 Ok(LeaseDecision::Held(_)) => {
                     let Some((meta, keys, phrase, find)) = self.unlocked.take() else {
@@ -638,6 +646,11 @@ impl Component for App {
                     self.busy = None;
                     if let Some((meta, ..)) = &self.unlocked {
                         self.screen = Screen::Held(meta.name.clone());
+                        // A closed tab's lease lapses by itself: keep trying.
+                        ctx.link().send_future(async {
+                            browser::sleep(3_000.0).await;
+                            Msg::RetryLease
+                        });
                     }
                 }
                 Err(e) => self.fail(e),
@@ -1207,6 +1220,7 @@ impl App {
                 <section class="card narrow">
                     <h1>{format!("“{name}” is open elsewhere")}</h1>
                     <p class="banner held" data-testid="held-banner">{UiError::HeldElsewhere.to_string()}</p>
+                    <p class="muted">{"If the other tab was closed, this one takes over by itself within a few seconds."}</p>
                     <div class="row">
                         <button type="button" onclick={link.callback(|_| Msg::TakeOver)}>{"Take over here"}</button>
                         <button type="button" class="secondary" onclick={link.callback(|_| Msg::Lock)}>{"Back"}</button>

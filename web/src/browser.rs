@@ -97,8 +97,40 @@ pub async fn read_file(input: &web_sys::HtmlInputElement) -> Option<String> {
     JsFuture::from(file.text()).await.ok()?.as_string()
 }
 
-/// A random tab id (to tell this tab's lease from another's).
+/// This tab's id, to tell its wallet lease from another tab's. A reload
+/// keeps it (it lives in `sessionStorage`), so a reloaded page takes its
+/// own lease back at once; any other navigation (a new or duplicated tab,
+/// which may inherit `sessionStorage`) gets a fresh one.
 pub fn tab_id() -> String {
+    const KEY: &str = "lockstep-tab-id";
+    let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+    if navigation_type().as_deref() == Some("reload")
+        && let Some(id) = storage
+            .as_ref()
+            .and_then(|s| s.get_item(KEY).ok().flatten())
+    {
+        return id;
+    }
     let b: [u8; 8] = BrowserEntropy.bytes();
-    wallet_core::hex::encode(&b)
+    let id = wallet_core::hex::encode(&b);
+    if let Some(s) = storage {
+        let _ = s.set_item(KEY, &id);
+    }
+    id
+}
+
+/// `performance.getEntriesByType("navigation")[0].type`: `navigate`,
+/// `reload` or `back_forward`.
+fn navigation_type() -> Option<String> {
+    use js_sys::Reflect;
+    let perf = Reflect::get(&js_sys::global(), &JsValue::from_str("performance")).ok()?;
+    let f: js_sys::Function = Reflect::get(&perf, &JsValue::from_str("getEntriesByType"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let entries = f.call1(&perf, &JsValue::from_str("navigation")).ok()?;
+    let first = Reflect::get(&entries, &JsValue::from_f64(0.0)).ok()?;
+    Reflect::get(&first, &JsValue::from_str("type"))
+        .ok()?
+        .as_string()
 }
