@@ -1,0 +1,204 @@
+//! The `lockstep` binary against a real relay: wallets, coins, plain
+//! transfers, and every documented error path.
+
+mod common;
+
+use common::{Cli, TestRelay, password_of};
+use std::time::Duration;
+
+#[test]
+fn plain_send_and_receive_show_the_report() {
+    let relay = TestRelay::start(120);
+    let cli = Cli::new(&relay);
+    cli.create("alice");
+    cli.create("bob");
+    let coin = cli.deposit("alice", 3_000);
+    assert_eq!(cli.balance("alice"), 3_000);
+    let addr = cli.ok("bob", &["address"]);
+    assert!(addr.starts_with("tml1"), "{addr}");
+    // Nothing has arrived yet.
+    let none = cli.run("bob", &["receive"]);
+    assert_eq!(none.code, 0);
+    assert!(none.stdout.contains("No incoming coins"), "{}", none.stdout);
+
+    let sent = cli.run("alice", &["send", &coin[..8], &addr]);
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    assert!(sent.stderr.contains("Sent coin"), "{}", sent.stderr);
+    assert_eq!(cli.balance("alice"), 0);
+
+    let got = cli.run("bob", &["receive"]);
+    assert_eq!(got.code, 0, "{}", got.stderr);
+    assert!(got.stdout.contains("Received coin"), "{}", got.stdout);
+    // The §7 report, check by check.
+    for check in [
+        "[ok  ] Message decrypts",
+        "[ok  ] Owner signed this transfer",
+        "[ok  ] Ownership history is valid",
+    ] {
+        assert!(got.stdout.contains(check), "{check} in {}", got.stdout);
+    }
+    assert_eq!(cli.balance("bob"), 3_000);
+    common::assert_owns(&cli, &relay, "bob");
+
+    let hist = cli.json("bob", &["history"]);
+    assert_eq!(hist["history"][0]["kind"], "received");
+    let hist = cli.json("alice", &["history"]);
+    let kinds: Vec<&str> = hist["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["deposit", "sent"]);
+
+    // Sending a coin the wallet no longer has is an input error.
+    let again = cli.run("alice", &["send", &coin, &addr]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(again.stderr.contains("no coin"), "{}", again.stderr);
+}
+
+#[test]
+fn wrong_password_bad_input_and_unreachable_relay_are_clear_errors() {
+    let relay = TestRelay::start(120);
+    let cli = Cli::new(&relay);
+    cli.create("alice");
+
+    // Wrong password: exit 3, a sentence, and a JSON error for scripts.
+    let mut cmd = cli.command("alice", &["coins"]);
+    cmd.env("LOCKSTEP_PASSWORD", "not the password");
+    let o = cli.run_with(cmd, Duration::from_secs(60));
+    assert_eq!(o.code, 3);
+    assert!(o.stderr.contains("Wrong password"), "{}", o.stderr);
+    assert!(!o.stderr.contains("panicked"));
+    let mut cmd = cli.command("alice", &["--json", "coins"]);
+    cmd.env("LOCKSTEP_PASSWORD", "nope");
+    let o = cli.run_with(cmd, Duration::from_secs(60));
+    assert_eq!(o.code, 3);
+    assert_eq!(o.json()["error"]["code"], "wrong_password");
+    assert_eq!(o.json()["error"]["exit"], 3);
+
+    // The password from a file works; a missing password with no terminal is exit 3.
+    let pw = cli.data.path().join("pw");
+    common::write(&pw, &format!("{}\n", password_of("alice")));
+    let mut cmd = cli.command("alice", &["coins"]);
+    cmd.env_remove("LOCKSTEP_PASSWORD")
+        .arg("--password-file")
+        .arg(&pw);
+    assert_eq!(cli.run_with(cmd, Duration::from_secs(60)).code, 0);
+    let mut cmd = cli.command("alice", &["coins"]);
+    cmd.env_remove("LOCKSTEP_PASSWORD");
+    let o = cli.run_with(cmd, Duration::from_secs(60));
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(o.stderr.contains("LOCKSTEP_PASSWORD"), "{}", o.stderr);
+
+    // Bad invite text: exit 2 and what is wrong with it.
+    let coin = cli.deposit("alice", 1_000);
+    for bad in ["lsi1qqqqqqqq", "hello", "lsj1notaninvite"] {
+        let o = cli.run("alice", &["swap", "join", bad, "--give", &coin]);
+        assert_eq!(o.code, 2, "{bad}: {}", o.stderr);
+        assert!(
+            o.stderr.contains("This swap code is not valid"),
+            "{bad}: {}",
+            o.stderr
+        );
+    }
+    let o = cli.run("alice", &["swap", "accept", "lsj1qqqq"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    // A bad address, an unknown coin, a bad amount.
+    let o = cli.run("alice", &["send", &coin, "tml1nonsense"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let o = cli.run("alice", &["send", "ffffffff", "tml1x"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let o = cli.run("alice", &["deposit", "--amount", "0"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    // Usage errors.
+    assert_eq!(cli.run("alice", &["frobnicate"]).code, 2);
+    assert_eq!(cli.run("alice", &["deposit"]).code, 2);
+    // A wallet that does not exist: exit 9; creating one twice: exit 9.
+    let o = cli.run("nobody", &["coins"]);
+    assert_eq!(o.code, 9, "{}", o.stderr);
+    assert!(o.stderr.contains("no wallet \"nobody\""), "{}", o.stderr);
+    assert_eq!(cli.run("alice", &["wallet", "create"]).code, 9);
+    // The relay unreachable: exit 4.
+    let mut cmd = cli.command("alice", &["deposit", "--amount", "5"]);
+    cmd.env("LOCKSTEP_RELAY", "http://127.0.0.1:9");
+    let o = cli.run_with(cmd, Duration::from_secs(60));
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("cannot be reached"), "{}", o.stderr);
+    // More than the relay's demo network gives: refused before asking.
+    let o = cli.run("alice", &["deposit", "--amount", "100000001"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+
+    // Another process holds the wallet: exit 8.
+    let daemon = cli.daemon("alice");
+    common::wait_until(Duration::from_secs(30), "the daemon's lock", || {
+        cli.run("alice", &["address"]).code == 8
+    });
+    let o = cli.run("alice", &["address"]);
+    assert!(
+        o.stderr.contains("in use by another lockstep process"),
+        "{}",
+        o.stderr
+    );
+    // Reading still works meanwhile.
+    assert_eq!(cli.balance("alice"), 1_000);
+    assert_eq!(common::terminate(daemon), 0);
+}
+
+#[test]
+fn export_import_and_restore_find_the_coins() {
+    let relay = TestRelay::start(120);
+    let cli = Cli::new(&relay);
+    let created = cli.json("alice", &["wallet", "create"]);
+    let phrase = created["phrase"].as_str().unwrap().to_string();
+    assert_eq!(phrase.split(' ').count(), 12);
+    cli.deposit("alice", 4_000);
+    cli.deposit("alice", 6_000);
+    // Unused addresses in between do not hide later coins from a restore.
+    for _ in 0..3 {
+        cli.ok("alice", &["address"]);
+    }
+    cli.deposit("alice", 500);
+
+    let list = cli.json("x", &["wallet", "list"]);
+    assert_eq!(list["wallets"], serde_json::json!(["alice"]));
+
+    let backup = cli.data.path().join("alice.backup");
+    cli.ok("alice", &["wallet", "export", backup.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&backup).unwrap();
+    assert!(!text.contains(&phrase[..10]), "the backup is encrypted");
+    // Exporting over an existing file is refused.
+    assert_eq!(
+        cli.run("alice", &["wallet", "export", backup.to_str().unwrap()])
+            .code,
+        9
+    );
+    // Import under another name with the backup's password.
+    let mut cmd = cli.command("copy", &["wallet", "import", backup.to_str().unwrap()]);
+    cmd.env("LOCKSTEP_PASSWORD", "wrong");
+    assert_eq!(cli.run_with(cmd, Duration::from_secs(60)).code, 3);
+    let mut cmd = cli.command("copy", &["wallet", "import", backup.to_str().unwrap()]);
+    cmd.env("LOCKSTEP_PASSWORD", password_of("alice"));
+    let o = cli.run_with(cmd, Duration::from_secs(60));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut cmd = cli.command("copy", &["--json", "coins"]);
+    cmd.env("LOCKSTEP_PASSWORD", password_of("alice"));
+    let copy = cli.run_with(cmd, Duration::from_secs(60)).json();
+    assert_eq!(copy["balance"], 10_500);
+
+    // Restore from the phrase alone finds every coin at the relay.
+    let mut cmd = cli.command("restored", &["--json", "wallet", "restore"]);
+    cmd.env("LOCKSTEP_PHRASE", &phrase);
+    let o = cli.run_with(cmd, Duration::from_secs(60));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.json()["balance"], 10_500);
+    assert_eq!(cli.balance("restored"), 10_500);
+    common::assert_owns(&cli, &relay, "restored");
+    // A new address of the restored wallet is not one the scan saw in use.
+    let v = cli.json("restored", &["address"]);
+    assert!(v["index"].as_u64().unwrap() >= 6, "{v}");
+    // A mistyped phrase is an input error.
+    let mut cmd = cli.command("typo", &["wallet", "restore"]);
+    cmd.env("LOCKSTEP_PHRASE", phrase.replacen(' ', "x ", 1));
+    assert_eq!(cli.run_with(cmd, Duration::from_secs(60)).code, 2);
+}
