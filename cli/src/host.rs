@@ -24,8 +24,7 @@ use wallet_core::client::RelayClient;
 use wallet_core::driver::{Executor, Outcome};
 use wallet_core::keys::WalletKeys;
 use wallet_core::machine::receive::Receive;
-use wallet_core::machine::{Action, Event, Expected, TimerTag};
-use wallet_core::message::TransferMessage;
+use wallet_core::machine::{Action, Event, TimerTag};
 use wallet_core::wallet::{Record, Wallet};
 use wallet_core::wire::ConfigResponse;
 
@@ -494,52 +493,31 @@ impl Host {
     pub async fn receive_pass(&mut self) -> Result<Vec<String>, CliError> {
         let mut started = Vec::new();
         for entry in self.wallet.addresses.clone() {
+            // Cheap first look: most addresses have nothing waiting.
             let msgs = self.relay.messages(&entry.auth_pubkey, None).await?;
-            if msgs.messages.is_empty() {
+            let skip: Vec<wallet_core::Id> = msgs
+                .messages
+                .iter()
+                .map(|m| m.statechain_id)
+                .filter(|id| {
+                    self.wallet
+                        .records
+                        .contains_key(&receive_rid(id, entry.index))
+                })
+                .collect();
+            if msgs.messages.len() == skip.len() {
                 continue;
             }
-            let me = self.keys.address(entry.index)?;
-            let mut expect = Vec::new();
-            for m in &msgs.messages {
-                let rid = receive_rid(&m.statechain_id, entry.index);
-                if self.wallet.records.contains_key(&rid) {
-                    continue;
-                }
-                // Only plain transfers: a batched one belongs to a swap.
-                match TransferMessage::open(&me.user, &m.enc_msg.0) {
-                    Ok(msg) if msg.batch_id.is_none() && msg.statechain_id == m.statechain_id => {
-                        expect.push(Expected {
-                            statechain_id: m.statechain_id,
-                            amount: msg.amount,
-                        })
-                    }
-                    _ => {}
-                }
-            }
-            if expect.is_empty() {
-                continue;
-            }
-            let action = Action::FetchIncoming {
-                index: entry.index,
-                expect,
-                batch: None,
-            };
             let now = self.now();
-            let outcome = self
+            let checked = self
                 .executor(None)
-                .perform(&action, now, &self.wallet)
-                .await;
-            let events = match outcome {
-                Outcome::Events(e) => e,
-                Outcome::Retry(e) => return Err(e.into()),
-            };
-            for ev in events {
-                if let Event::Checked { msg, report, .. } = ev {
-                    let rec = Receive::new(*msg, report, entry.index, now);
-                    let (rid, actions) = self.wallet.start_receive(rec);
-                    self.start(&rid, actions)?;
-                    started.push(rid);
-                }
+                .check_incoming(entry.index, now, &self.wallet, &skip)
+                .await?;
+            for (msg, report) in checked {
+                let rec = Receive::new(msg, report, entry.index, now);
+                let (rid, actions) = self.wallet.start_receive(rec);
+                self.start(&rid, actions)?;
+                started.push(rid);
             }
         }
         Ok(started)
