@@ -371,11 +371,11 @@ fn wallet_list(ctx: &Ctx) -> Result<Exit, CliError> {
 
 fn wallet_export(ctx: &Ctx, file: &Path) -> Result<Exit, CliError> {
     let (store, wallet) = ctx.open_read()?;
-    let vault = store.seal(&wallet)?;
-    store::write_new(file, vault.to_text().as_bytes())?;
+    let text = store.backup(&wallet)?;
+    store::write_new(file, text.as_bytes())?;
     ctx.emit(
         &format!(
-            "Wrote an encrypted backup of \"{}\" (phrase and state, same password) to {}.",
+            "Wrote an encrypted backup of \"{}\" (phrase and state, same password) to {}. The web wallet imports it too.",
             ctx.name,
             file.display()
         ),
@@ -388,22 +388,22 @@ fn wallet_import(ctx: &Ctx, file: &Path) -> Result<Exit, CliError> {
     let text = std::fs::read_to_string(file).map_err(|e| {
         CliError::storage(format!("Cannot read the backup {}: {e}.", file.display()))
     })?;
-    let vault = wallet_core::vault::Vault::from_text(&text)?;
     let _lock = ctx.data.lock(&ctx.name)?;
     refuse_existing(ctx)?;
     let password = ctx.password(false)?;
-    let bytes = vault.open(&password)?;
-    let plain = store::parse_plain(&bytes)?;
-    keys_of_phrase(&plain.phrase)?;
-    store::write_new(&ctx.data.wallet_path(&ctx.name), vault.to_text().as_bytes())?;
+    let (phrase, mut wallet) = store::open_backup(&text, &password)?;
+    keys_of_phrase(&phrase)?;
+    wallet.name = ctx.name.clone();
+    let mut store = Store::create(&ctx.data, &ctx.name, &password, phrase)?;
+    store.save(&wallet)?;
     ctx.emit(
         &format!(
             "Imported wallet \"{}\": {} coin(s), {}. Do not run the original copy at the same time.",
             ctx.name,
-            plain.wallet.coins.len(),
-            render::sat(plain.wallet.balance())
+            wallet.coins.len(),
+            render::sat(wallet.balance())
         ),
-        json!({"wallet": ctx.name, "coins": plain.wallet.coins.len(), "balance": plain.wallet.balance()}),
+        json!({"wallet": ctx.name, "coins": wallet.coins.len(), "balance": wallet.balance()}),
     );
     Ok(Exit::Ok)
 }
@@ -1381,7 +1381,10 @@ async fn daemon(ctx: &Ctx, poll: u64, receive: bool) -> Result<Exit, CliError> {
         human: !ctx.json(),
         events: ctx.json(),
     };
+    // Listen for signals before saying "started": a supervisor may stop us
+    // as soon as it reads that line.
     let stop = stop_signal();
+    tokio::task::yield_now().await;
     let pending = h.wallet.records.values().filter(|r| !r.is_final()).count();
     h.log.say(
         &format!(

@@ -46,6 +46,53 @@ pub struct Plain {
     pub wallet: Wallet,
 }
 
+/// The `format` of a backup file, the same as the web wallet's: a backup
+/// made by either opens in the other.
+pub const BACKUP_FORMAT: &str = "lockstep-wallet-backup";
+
+/// A backup file: the wallet's name in clear, the rest sealed.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupFile {
+    pub format: String,
+    pub version: u32,
+    pub name: String,
+    pub vault: Vault,
+}
+
+/// What a backup's vault holds.
+#[derive(Serialize, Deserialize)]
+pub struct BackupPlain {
+    pub phrase: String,
+    pub wallet: Wallet,
+    /// The web wallet's unlock setting (the CLI asks per swap: `--manual`).
+    #[serde(default)]
+    pub manual_confirm: bool,
+}
+
+/// Opens a backup's text (the web wallet's format, or a CLI wallet file)
+/// with `password`: the phrase and the wallet.
+pub fn open_backup(text: &str, password: &str) -> Result<(String, Wallet), CliError> {
+    if let Ok(file) = serde_json::from_str::<BackupFile>(text.trim_start_matches('\u{feff}')) {
+        if file.format != BACKUP_FORMAT || file.version != 1 {
+            return Err(CliError::storage(format!(
+                "This backup has format {} version {}; this lockstep reads {BACKUP_FORMAT} version 1.",
+                file.format, file.version
+            )));
+        }
+        let bytes = file.vault.open(password)?;
+        let plain: BackupPlain = serde_json::from_slice(&bytes).map_err(|e| {
+            CliError::storage(format!(
+                "The backup opened but its content is not a wallet ({e})."
+            ))
+        })?;
+        return Ok((plain.phrase, plain.wallet));
+    }
+    let vault = Vault::from_text(text)?;
+    let plain = parse_plain(&vault.open(password)?)?;
+    Ok((plain.phrase, plain.wallet))
+}
+
 /// Checks a wallet name: 1 to 64 letters, digits, `-`, `_` or `.`, not
 /// starting with a dot.
 pub fn check_name(name: &str) -> Result<(), CliError> {
@@ -283,6 +330,26 @@ impl Store {
         Ok(self.key.seal(&bytes, OsEntropy.bytes())?)
     }
 
+    /// A backup file of `wallet` in the web wallet's format, sealed under
+    /// this wallet's key with a fresh nonce.
+    pub fn backup(&self, wallet: &Wallet) -> Result<String, CliError> {
+        let plain = BackupPlain {
+            phrase: self.phrase.clone(),
+            wallet: wallet.clone(),
+            manual_confirm: false,
+        };
+        let bytes = serde_json::to_vec(&plain)
+            .map_err(|e| CliError::storage(format!("The wallet cannot be serialized: {e}.")))?;
+        let file = BackupFile {
+            format: BACKUP_FORMAT.into(),
+            version: 1,
+            name: wallet.name.clone(),
+            vault: self.key.seal(&bytes, OsEntropy.bytes())?,
+        };
+        serde_json::to_string_pretty(&file)
+            .map_err(|e| CliError::storage(format!("The backup cannot be serialized: {e}.")))
+    }
+
     /// Writes `wallet` if it changed since the last write.
     pub fn save(&mut self, wallet: &Wallet) -> Result<(), CliError> {
         let now = serde_json::to_string(wallet)
@@ -381,6 +448,26 @@ mod tests {
         assert_eq!(data.lock("w").unwrap_err().exit, Exit::Busy);
         drop(lock);
         assert!(data.lock("w").is_ok());
+        // Backups: the web wallet's format, opened with the password.
+        let text = store.backup(&wallet).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["format"], "lockstep-wallet-backup");
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["name"], "w");
+        assert_eq!(v["vault"]["kdf"]["alg"], "argon2id");
+        let (phrase, back) = open_backup(&text, "pw").unwrap();
+        assert_eq!((phrase.as_str(), back.next_index), ("phrase words", 7));
+        assert_eq!(open_backup(&text, "no").err().unwrap().exit, Exit::Password);
+        // A backup as the web wallet writes it (Vault::seal, its plaintext).
+        let plain = serde_json::json!({"phrase": "p", "wallet": wallet, "manual_confirm": true});
+        let web = serde_json::json!({
+            "format": "lockstep-wallet-backup", "version": 1, "name": "from-web",
+            "vault": Vault::seal(plain.to_string().as_bytes(), "pw", KdfParams { m_cost: 64, t_cost: 1, p_cost: 1 }, [1; 16], [2; 12]).unwrap(),
+        });
+        assert_eq!(open_backup(&web.to_string(), "pw").unwrap().0, "p");
+        // A CLI wallet file is accepted as a backup too.
+        let file = fs::read_to_string(data.wallet_path("w")).unwrap();
+        assert_eq!(open_backup(&file, "pw").unwrap().1.next_index, 7);
         let missing = Store::open(&data, "nobody", "pw").err().unwrap();
         assert_eq!(missing.exit, Exit::Storage);
     }

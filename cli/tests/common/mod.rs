@@ -178,10 +178,35 @@ impl Cli {
             .to_string()
     }
 
-    pub fn daemon(&self, wallet: &str) -> Child {
+    /// Starts `lockstep daemon`; its stderr goes to a log file beside the
+    /// wallets (read by [`terminate`] to know it is listening for signals).
+    pub fn daemon(&self, wallet: &str) -> Daemon {
+        let log = tempfile::Builder::new()
+            .prefix(&format!("{wallet}-daemon-"))
+            .suffix(".log")
+            .tempfile_in(self.data.path())
+            .unwrap()
+            .into_temp_path()
+            .keep()
+            .unwrap();
         let mut c = self.command(wallet, &["daemon", "--poll", "1"]);
-        c.stdout(Stdio::null()).stderr(Stdio::null());
-        c.spawn().expect("daemon starts")
+        c.stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        Daemon {
+            child: c.spawn().expect("daemon starts"),
+            log,
+        }
+    }
+}
+
+pub struct Daemon {
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+impl Daemon {
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
 
@@ -239,23 +264,29 @@ pub fn wait_until(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 /// SIGKILL: no chance to clean up (what a power cut or `kill -9` does).
-pub fn kill9(child: &mut Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+pub fn kill9(d: &mut Daemon) {
+    let _ = d.child.kill();
+    let _ = d.child.wait();
 }
 
-/// SIGTERM, then the exit code (bounded).
-pub fn terminate(mut child: Child) -> i32 {
-    let pid = child.id().to_string();
+/// SIGTERM once the daemon says it runs, then its exit code (bounded).
+pub fn terminate(mut d: Daemon) -> i32 {
+    wait_until(Duration::from_secs(30), "the daemon to start", || {
+        d.log().contains("Ctrl-c to stop") || d.child.try_wait().unwrap().is_some()
+    });
+    let pid = d.child.id().to_string();
     let _ = Command::new("kill").args(["-TERM", &pid]).status();
     let start = Instant::now();
     loop {
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = d.child.try_wait().unwrap() {
             return s.code().unwrap_or(-1);
         }
         if start.elapsed() > Duration::from_secs(30) {
-            kill9(&mut child);
-            panic!("the daemon did not stop within 30 s of SIGTERM");
+            kill9(&mut d);
+            panic!(
+                "the daemon did not stop within 30 s of SIGTERM; log: {}",
+                d.log()
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     }
