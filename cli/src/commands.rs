@@ -1081,11 +1081,10 @@ async fn swap_watch(ctx: &Ctx, batch: Option<&str>) -> Result<Exit, CliError> {
                     return Err(CliError::usage("This invite has no answer yet."));
                 }
             };
-            if !ctx.json() {
-                eprintln!(
-                    "Another lockstep process (the daemon?) is driving this wallet; following its progress."
-                );
-            }
+            // stderr even with --json: stdout carries only the status lines.
+            eprintln!(
+                "Another lockstep process (the daemon?) is driving this wallet; following its progress."
+            );
             let stop = stop_signal();
             let relay = ctx.relay()?;
             let offset = match host::relay_config(&relay).await {

@@ -130,11 +130,15 @@ fn wrong_password_bad_input_and_unreachable_relay_are_clear_errors() {
     assert_eq!(o.code, 2, "{}", o.stderr);
 
     // Another process holds the wallet: exit 8.
-    let daemon = cli.daemon("alice");
-    common::wait_until(Duration::from_secs(30), "the daemon's lock", || {
-        cli.run("alice", &["address"]).code == 8
-    });
+    let mut daemon = cli.daemon("alice");
+    daemon.wait_started();
+    assert!(
+        daemon.child.try_wait().unwrap().is_none(),
+        "{}",
+        daemon.log()
+    );
     let o = cli.run("alice", &["address"]);
+    assert_eq!(o.code, 8, "{}", o.stderr);
     assert!(
         o.stderr.contains("in use by another lockstep process"),
         "{}",
@@ -201,4 +205,93 @@ fn export_import_and_restore_find_the_coins() {
     let mut cmd = cli.command("typo", &["wallet", "restore"]);
     cmd.env("LOCKSTEP_PHRASE", phrase.replacen(' ', "x ", 1));
     assert_eq!(cli.run_with(cmd, Duration::from_secs(60)).code, 2);
+}
+
+/// A dishonest sender: its transfer message claims more than the coin
+/// holds. The receiver's §7 checks catch it; `receive` shows the failed
+/// check, accepts nothing and exits 6.
+#[test]
+fn a_transfer_that_fails_a_check_is_rejected_with_exit_6() {
+    use wallet_core::address::{Address, Network};
+    use wallet_core::client::RelayClient;
+    use wallet_core::driver::{Executor, Outcome};
+    use wallet_core::entropy::{Entropy, SeededEntropy};
+    use wallet_core::keys::{Mnemonic, WalletKeys};
+    use wallet_core::machine::{Action, Event, OwnedCoin};
+    use wallet_core::wallet::Wallet;
+    use wallet_core::wire::DepositRequest;
+
+    let relay = TestRelay::start(120);
+    let cli = Cli::new(&relay);
+    cli.create("bob");
+    let to = Address::decode(&cli.ok("bob", &["address"])).unwrap();
+
+    let client = RelayClient::new(common::Http {
+        http: reqwest::Client::new(),
+        base: relay.base.clone(),
+    });
+    let mut rng = SeededEntropy::new(77);
+    let keys = WalletKeys::from_mnemonic(&Mnemonic::from_entropy(rng.bytes()));
+    let k = keys.address(0).unwrap();
+    let relay_pubkey = relay.block_on(client.config()).unwrap().relay_pubkey;
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let dep = relay
+        .block_on(client.deposit(&DepositRequest::signed(&k, 2_000, now(), rng.bytes())))
+        .unwrap();
+    // The lie: the message will say 2 500.
+    let coin = OwnedCoin {
+        statechain_id: dep.statechain_id,
+        amount: 2_500,
+        aggregated_pubkey: dep.aggregated_pubkey,
+        seq: 0,
+        index: 0,
+    };
+    let wallet = Wallet::new("mallory", Network::Demo);
+    let mut exec = Executor {
+        relay: &client,
+        keys: &keys,
+        rng: SeededEntropy::new(78),
+        relay_pubkey,
+        wait: None,
+    };
+    let register = Action::Register {
+        coin: coin.clone(),
+        to,
+        batch: None,
+    };
+    let x1 = match relay.block_on(exec.perform(&register, now(), &wallet)) {
+        Outcome::Events(e) => match e.as_slice() {
+            [Event::Registered { x1, .. }] => *x1,
+            other => panic!("{other:?}"),
+        },
+        Outcome::Retry(e) => panic!("{e}"),
+    };
+    let upload = Action::Upload {
+        coin,
+        to,
+        batch_id: None,
+        x1,
+    };
+    assert!(matches!(
+        relay.block_on(exec.perform(&upload, now(), &wallet)),
+        Outcome::Events(_)
+    ));
+
+    let o = cli.run("bob", &["receive"]);
+    assert_eq!(o.code, 6, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("REJECTED"), "{}", o.stdout);
+    assert!(o.stdout.contains("[FAIL] Amount matches"), "{}", o.stdout);
+    assert!(o.stdout.contains("[ok  ] Message decrypts"), "{}", o.stdout);
+    assert_eq!(cli.balance("bob"), 0);
+    // JSON: the same report, check by check.
+    let rec = cli.json("bob", &["swap", "status"]);
+    assert_eq!(rec["swaps"], serde_json::json!([]));
+    // The coin is still the sender's at the relay.
+    let info = relay.coin(&dep.statechain_id.to_string());
+    assert_eq!(info["owner_auth_pubkey"], k.auth_pubkey().to_string());
 }

@@ -93,11 +93,25 @@ fn two_wallets_swap_and_their_receipts_verify() {
     assert!(o.stderr.contains("all 16 checks passed"), "{}", o.stderr);
     assert_eq!(p.phase("alice"), "awaiting_commit");
     // Bob follows it live to the end; Alice's daemon finishes her side.
-    let daemon = cli.daemon("alice");
+    let mut daemon = cli.daemon("alice");
+    daemon.wait_started();
+    // While her daemon holds her wallet, Alice's own --watch follows it.
+    let alice_watch = cli.command("alice", &["--json", "swap", "status", "--watch"]);
+    let alice_watch = {
+        let mut c = alice_watch;
+        c.spawn().unwrap()
+    };
     let watch = cli.run("bob", &["swap", "status", "--watch"]);
     assert_eq!(watch.code, 0, "{}", watch.stderr);
     assert!(watch.stdout.contains("completed"), "{}", watch.stdout);
     p.wait_phase("alice", &["completed"]);
+    let followed = common::finish(alice_watch, LIMIT);
+    assert_eq!(followed.code, 0, "{}", followed.stderr);
+    assert!(followed.stderr.contains("following"), "{}", followed.stderr);
+    let last: serde_json::Value =
+        serde_json::from_str(followed.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["phase"], "completed");
+    assert_eq!(last["event"], "swap_status");
     assert_eq!(terminate(daemon), 0, "the daemon stops cleanly on SIGTERM");
 
     assert_eq!(cli.balance("alice"), 7_000);

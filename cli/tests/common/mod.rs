@@ -57,6 +57,10 @@ impl TestRelay {
         })
     }
 
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
     /// `/info/statechain/{id}`.
     pub fn coin(&self, id: &str) -> Value {
         self.get(&format!("/info/statechain/{id}"))
@@ -68,6 +72,44 @@ impl Drop for TestRelay {
         if let Some(r) = self.relay.take() {
             let _ = self.rt.block_on(r.shutdown());
         }
+    }
+}
+
+/// wallet-core's relay transport over reqwest, for tests that play a
+/// party by hand (a dishonest sender, say).
+pub struct Http {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl wallet_core::client::Transport for Http {
+    async fn send(
+        &self,
+        req: wallet_core::client::HttpRequest,
+    ) -> Result<wallet_core::client::HttpResponse, wallet_core::Error> {
+        use wallet_core::client::Method;
+        let url = format!("{}{}", self.base, req.path);
+        let b = match req.method {
+            Method::Get => self.http.get(url),
+            Method::Post => self
+                .http
+                .post(url)
+                .header("content-type", "application/json")
+                .body(req.body.unwrap_or_default()),
+        };
+        let r = b
+            .send()
+            .await
+            .map_err(|e| wallet_core::Error::Transport(e.to_string()))?;
+        let status = r.status().as_u16();
+        let body = r
+            .bytes()
+            .await
+            .map_err(|e| wallet_core::Error::Transport(e.to_string()))?;
+        Ok(wallet_core::client::HttpResponse {
+            status,
+            body: body.to_vec(),
+        })
     }
 }
 
@@ -208,6 +250,13 @@ impl Daemon {
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// Waits until the daemon holds the wallet and listens for signals.
+    pub fn wait_started(&mut self) {
+        wait_until(Duration::from_secs(30), "the daemon to start", || {
+            self.log().contains("Ctrl-c to stop") || self.child.try_wait().unwrap().is_some()
+        });
+    }
 }
 
 /// Waits for a child, killing it (and failing) past `limit`.
@@ -271,9 +320,7 @@ pub fn kill9(d: &mut Daemon) {
 
 /// SIGTERM once the daemon says it runs, then its exit code (bounded).
 pub fn terminate(mut d: Daemon) -> i32 {
-    wait_until(Duration::from_secs(30), "the daemon to start", || {
-        d.log().contains("Ctrl-c to stop") || d.child.try_wait().unwrap().is_some()
-    });
+    d.wait_started();
     let pid = d.child.id().to_string();
     let _ = Command::new("kill").args(["-TERM", &pid]).status();
     let start = Instant::now();
