@@ -1027,7 +1027,16 @@ async fn swap_watch(ctx: &Ctx, batch: Option<&str>) -> Result<Exit, CliError> {
         tty: std::io::stdout().is_terminal(),
         last: String::new(),
     };
-    match ctx.data.lock(&ctx.name) {
+    let lock = if ctx.data.daemon_running(&ctx.name) {
+        Err(CliError::new(
+            Exit::Busy,
+            "daemon_running",
+            "a daemon drives this wallet",
+        ))
+    } else {
+        ctx.data.lock(&ctx.name)
+    };
+    match lock {
         Ok(lock) => {
             let (store, wallet) = ctx.open_read()?;
             let keys = keys_of(&store)?;
@@ -1375,7 +1384,11 @@ async fn receipt_verify(ctx: &Ctx, file: &Path, relay_key: Option<&str>) -> Resu
 // ----- daemon -----
 
 async fn daemon(ctx: &Ctx, poll: u64, receive: bool) -> Result<Exit, CliError> {
+    // Say "no such wallet" before taking any lock.
+    ctx.data.read_vault(&ctx.name)?;
+    let _daemon = ctx.data.daemon_lock(&ctx.name)?;
     let mut h = ctx.host().await?;
+    h.share_lock(ctx.data.clone(), ctx.name.clone());
     h.log = Log {
         human: !ctx.json(),
         events: ctx.json(),

@@ -13,7 +13,7 @@
 use crate::error::{CliError, Exit};
 use crate::http::Http;
 use crate::render;
-use crate::store::{OsEntropy, Store, WalletLock};
+use crate::store::{DataDir, OsEntropy, Store, WalletLock};
 use futures_util::future::{FutureExt, LocalBoxFuture, select_all};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
@@ -111,7 +111,11 @@ pub struct Host {
     queue: VecDeque<(String, Action)>,
     timers: Vec<(String, TimerTag)>,
     pub log: Log,
-    _lock: WalletLock,
+    /// The wallet lock, held while this process acts on the wallet.
+    lock: Option<WalletLock>,
+    /// For the daemon: let go of the lock while waiting, so other commands
+    /// can use the wallet between events; re-read the file after.
+    share: Option<(DataDir, String)>,
 }
 
 pub fn device_now() -> u64 {
@@ -180,10 +184,57 @@ impl Host {
             queue: VecDeque::new(),
             timers: Vec::new(),
             log,
-            _lock: lock,
+            lock: Some(lock),
+            share: None,
         };
         host.persist()?;
         Ok(host)
+    }
+
+    /// Lets go of the wallet lock while waiting for events (the daemon), so
+    /// other commands can use the wallet in between.
+    pub fn share_lock(&mut self, data: DataDir, name: String) {
+        self.share = Some((data, name));
+    }
+
+    /// Takes the lock back after a wait and, if another command changed the
+    /// wallet meanwhile, carries on from the file. `false`: stopped first.
+    async fn retake(&mut self, stop: &Stop) -> Result<bool, CliError> {
+        let Some((data, name)) = self.share.clone() else {
+            return Ok(true);
+        };
+        if self.lock.is_some() {
+            return Ok(true);
+        }
+        loop {
+            if let Ok(lock) = data.try_lock(&name)? {
+                self.lock = Some(lock);
+                break;
+            }
+            if stop.sleep(Duration::from_millis(100)).await {
+                return Ok(false);
+            }
+        }
+        match self.store.reread()? {
+            Some(w) if self.store.is_current(&w) => {}
+            Some(w) => {
+                self.store.mark_saved(&w);
+                self.wallet = w;
+                self.queue.clear();
+                self.timers.clear();
+                self.log.say(
+                    "The wallet changed on disk (another lockstep command); carrying on from it.",
+                    json!({"event": "reloaded"}),
+                );
+                self.resume()?;
+            }
+            None => {
+                return Err(CliError::storage(
+                    "The wallet file was replaced (another password or a re-import); restart the daemon.",
+                ));
+            }
+        }
+        Ok(true)
     }
 
     /// The relay's clock (device clock plus the measured offset).
@@ -357,7 +408,13 @@ impl Host {
                 }
             }
             let started = Instant::now();
+            if self.share.is_some() {
+                self.lock = None;
+            }
             let wake = self.wait(stop, next_poll, tick, observer).await;
+            if !matches!(wake, Wake::Stop) && !self.retake(stop).await? {
+                return Ok(End::Stopped);
+            }
             match wake {
                 Wake::Stop => return Ok(End::Stopped),
                 Wake::Timer => self.deliver_timers()?,

@@ -176,42 +176,99 @@ impl DataDir {
         self.wallet_path(name).exists()
     }
 
-    /// Takes the wallet's lock, or says who holds it.
-    pub fn lock(&self, name: &str) -> Result<WalletLock, CliError> {
+    fn daemon_lock_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.daemon"))
+    }
+
+    /// Opens `path` and tries to lock it: `Ok(None)` when another process
+    /// holds it (with that process's id, as it wrote it).
+    fn try_lock_path(&self, path: &Path) -> Result<Result<File, String>, CliError> {
         self.ensure()?;
-        let path = self.lock_path(name);
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .mode(0o600)
-            .open(&path)
+            .open(path)
             .map_err(|e| CliError::io("Cannot open the wallet's lock file", &e))?;
         match file.try_lock() {
-            Ok(()) => {}
+            Ok(()) => {
+                let _ = file.set_len(0);
+                let _ = write!(file, "{}", std::process::id());
+                Ok(Ok(file))
+            }
             Err(TryLockError::WouldBlock) => {
                 let mut holder = String::new();
                 let _ = file.read_to_string(&mut holder);
-                let who = match holder.trim() {
+                Ok(Err(holder.trim().to_string()))
+            }
+            Err(TryLockError::Error(e)) => Err(CliError::io("Cannot lock the wallet", &e)),
+        }
+    }
+
+    /// Takes the wallet's lock if it is free.
+    pub fn try_lock(&self, name: &str) -> Result<Result<WalletLock, String>, CliError> {
+        Ok(self
+            .try_lock_path(&self.lock_path(name))?
+            .map(|f| WalletLock { _file: f }))
+    }
+
+    /// Whether `lockstep daemon` runs on wallet `name` (it holds
+    /// `<name>.daemon` for its whole life, and the wallet lock only while
+    /// it acts, so other commands can slip in between its events).
+    pub fn daemon_running(&self, name: &str) -> bool {
+        let path = self.daemon_lock_path(name);
+        path.exists() && matches!(self.try_lock_path(&path), Ok(Err(_)))
+    }
+
+    /// Marks this process as the wallet's daemon; refuses a second one.
+    pub fn daemon_lock(&self, name: &str) -> Result<WalletLock, CliError> {
+        for _ in 0..5 {
+            if let Ok(f) = self.try_lock_path(&self.daemon_lock_path(name))? {
+                return Ok(WalletLock { _file: f });
+            }
+            // A command checking `daemon_running` holds it for an instant.
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Err(CliError::new(
+            Exit::Busy,
+            "daemon_running",
+            format!("A lockstep daemon already runs on wallet \"{name}\"."),
+        ))
+    }
+
+    /// Takes the wallet's lock. When a daemon serves the wallet, waits (up
+    /// to 20 s) for it to let go between two events; otherwise says at once
+    /// who holds it.
+    pub fn lock(&self, name: &str) -> Result<WalletLock, CliError> {
+        let start = std::time::Instant::now();
+        loop {
+            let holder = match self.try_lock(name)? {
+                Ok(lock) => return Ok(lock),
+                Err(holder) => holder,
+            };
+            let daemon = self.daemon_running(name);
+            if !daemon || start.elapsed() > std::time::Duration::from_secs(20) {
+                let who = match holder.as_str() {
                     "" => String::new(),
                     pid => format!(" (process {pid})"),
+                };
+                let what = if daemon {
+                    "busy: its daemon"
+                } else {
+                    "in use by another lockstep process"
                 };
                 return Err(CliError::new(
                     Exit::Busy,
                     "wallet_busy",
                     format!(
-                        "The wallet \"{name}\" is in use by another lockstep process{who}, perhaps `lockstep daemon`. Stop it or wait for it, then try again."
+                        "The wallet \"{name}\" is {what}{who} and did not let go. Wait for it or stop it, then try again."
                     ),
                 ));
             }
-            Err(TryLockError::Error(e)) => {
-                return Err(CliError::io("Cannot lock the wallet", &e));
-            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        let _ = file.set_len(0);
-        let _ = write!(file, "{}", std::process::id());
-        Ok(WalletLock { _file: file })
     }
 
     /// Reads and parses the vault of wallet `name`.
@@ -311,6 +368,16 @@ impl Store {
             Ok(bytes) => Ok(Some(parse_plain(&bytes)?.wallet)),
             Err(_) => Ok(None),
         }
+    }
+
+    /// Whether `wallet` is what this process last wrote.
+    pub fn is_current(&self, wallet: &Wallet) -> bool {
+        serde_json::to_string(wallet).is_ok_and(|w| w == self.last)
+    }
+
+    /// Records `wallet` as the file's content (read back, not written).
+    pub fn mark_saved(&mut self, wallet: &Wallet) {
+        self.last = serde_json::to_string(wallet).unwrap_or_default();
     }
 
     pub fn phrase(&self) -> &str {

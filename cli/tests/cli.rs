@@ -129,13 +129,14 @@ fn wrong_password_bad_input_and_unreachable_relay_are_clear_errors() {
     let o = cli.run("alice", &["deposit", "--amount", "100000001"]);
     assert_eq!(o.code, 2, "{}", o.stderr);
 
-    // Another process holds the wallet: exit 8.
-    let mut daemon = cli.daemon("alice");
-    daemon.wait_started();
-    assert!(
-        daemon.child.try_wait().unwrap().is_none(),
-        "{}",
-        daemon.log()
+    // Another process holds the wallet: exit 8 (a receive waiting for coins).
+    let mut waiting = cli.command("alice", &["receive", "--wait", "20"]);
+    waiting.stdout(std::process::Stdio::null());
+    let mut waiting = waiting.spawn().unwrap();
+    common::wait_until(
+        Duration::from_secs(30),
+        "the receive to hold the lock",
+        || cli.run("alice", &["address"]).code == 8,
     );
     let o = cli.run("alice", &["address"]);
     assert_eq!(o.code, 8, "{}", o.stderr);
@@ -146,6 +147,22 @@ fn wrong_password_bad_input_and_unreachable_relay_are_clear_errors() {
     );
     // Reading still works meanwhile.
     assert_eq!(cli.balance("alice"), 1_000);
+    let _ = waiting.kill();
+    let _ = waiting.wait();
+
+    // A daemon lets other commands in between its events; a second
+    // daemon on the same wallet is refused.
+    let mut daemon = cli.daemon("alice");
+    daemon.wait_started();
+    assert!(
+        daemon.child.try_wait().unwrap().is_none(),
+        "{}",
+        daemon.log()
+    );
+    cli.ok("alice", &["address"]);
+    let o = cli.run("alice", &["daemon"]);
+    assert_eq!(o.code, 8, "{}", o.stderr);
+    assert!(o.stderr.contains("already runs"), "{}", o.stderr);
     assert_eq!(common::terminate(daemon), 0);
 }
 

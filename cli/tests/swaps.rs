@@ -347,3 +347,25 @@ fn daemon_killed_during_backout_still_recovers_the_coin() {
     assert_eq!(cli.balance("bob"), 7_000);
     common::assert_owns(cli, &p.relay, "bob");
 }
+
+/// A service's way: the daemon runs all along; invites are made and
+/// answers accepted beside it, and it carries every swap to its end.
+#[test]
+fn swap_commands_work_beside_a_running_daemon() {
+    let p = funded(120);
+    let cli = &p.cli;
+    let mut alice = cli.daemon("alice");
+    alice.wait_started();
+    let invite = p.invite();
+    let answer = p.join(&invite, &["--no-wait"]);
+    let o = cli.run("alice", &["swap", "accept", &answer, "--no-wait"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let bob = cli.daemon("bob");
+    p.wait_phase("alice", &["completed"]);
+    p.wait_phase("bob", &["completed"]);
+    assert!(alice.log().contains("changed on disk"), "{}", alice.log());
+    assert_eq!(terminate(alice), 0);
+    assert_eq!(terminate(bob), 0);
+    assert_eq!(cli.balance("alice"), 7_000);
+    p.assert_conserved();
+}
