@@ -73,8 +73,17 @@ fn transaction_promise(t: &IdbTransaction) -> Promise {
         });
         let tt = t.clone();
         let reject2 = reject.clone();
-        let on_error = Closure::once_into_js(move |_e: web_sys::Event| {
-            let err: JsValue = tt.error().map(Into::into).unwrap_or(JsValue::NULL);
+        let on_error = Closure::once_into_js(move |e: web_sys::Event| {
+            // The failing request's error (bubbled here); the transaction's
+            // own error is only set once it has aborted.
+            let from_request = e
+                .target()
+                .and_then(|t| t.dyn_into::<IdbRequest>().ok())
+                .and_then(|r| r.error().ok().flatten())
+                .map(JsValue::from);
+            let err = from_request
+                .or_else(|| tt.error().map(Into::into))
+                .unwrap_or(JsValue::NULL);
             let _ = reject.call1(&JsValue::NULL, &err);
         });
         let ta = t.clone();
