@@ -43,6 +43,7 @@ impl Ctx {
         Log {
             human: !self.g.json,
             events: false,
+            stamp: false,
         }
     }
 
@@ -1057,6 +1058,7 @@ async fn swap_watch(ctx: &Ctx, batch: Option<&str>) -> Result<Exit, CliError> {
                 Log {
                     human: false,
                     events: false,
+                    stamp: false,
                 },
             )
             .await?;
@@ -1387,16 +1389,37 @@ async fn daemon(ctx: &Ctx, poll: u64, receive: bool) -> Result<Exit, CliError> {
     // Say "no such wallet" before taking any lock.
     ctx.data.read_vault(&ctx.name)?;
     let _daemon = ctx.data.daemon_lock(&ctx.name)?;
-    let mut h = ctx.host().await?;
-    h.share_lock(ctx.data.clone(), ctx.name.clone());
-    h.log = Log {
+    let log = Log {
         human: !ctx.json(),
         events: ctx.json(),
+        stamp: true,
     };
     // Listen for signals before saying "started": a supervisor may stop us
     // as soon as it reads that line.
     let stop = stop_signal();
     tokio::task::yield_now().await;
+    // A daemon started before its relay waits for it.
+    let relay = ctx.relay()?;
+    let mut delay = 1u64;
+    loop {
+        match host::relay_config(&relay).await {
+            Ok(_) => break,
+            Err(e) if e.exit == Exit::Unreachable => {
+                log.say(
+                    &format!("{} Trying again in {delay} s.", e.message),
+                    json!({"event": "relay_unreachable", "retry_in": delay}),
+                );
+                if stop.sleep(Duration::from_secs(delay)).await {
+                    return Ok(Exit::Ok);
+                }
+                delay = (delay * 2).min(30);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let mut h = ctx.host().await?;
+    h.share_lock(ctx.data.clone(), ctx.name.clone());
+    h.log = log;
     let pending = h.wallet.records.values().filter(|r| !r.is_final()).count();
     h.log.say(
         &format!(

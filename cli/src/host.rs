@@ -38,14 +38,23 @@ const ONE_SHOT_RETRIES: u32 = 3;
 pub struct Log {
     pub human: bool,
     pub events: bool,
+    /// Prefix sentences with the time (for the daemon's long-running log).
+    pub stamp: bool,
 }
 
 impl Log {
-    pub fn say(&self, human: &str, event: Value) {
+    pub fn say(&self, human: &str, mut event: Value) {
         if self.human {
-            eprintln!("{human}");
+            if self.stamp {
+                eprintln!("{}  {human}", render::utc(device_now()));
+            } else {
+                eprintln!("{human}");
+            }
         }
         if self.events {
+            if let Value::Object(m) = &mut event {
+                m.insert("time".into(), json!(device_now()));
+            }
             println!("{event}");
         }
     }

@@ -125,6 +125,26 @@ fn wrong_password_bad_input_and_unreachable_relay_are_clear_errors() {
     let o = cli.run_with(cmd, Duration::from_secs(60));
     assert_eq!(o.code, 4, "{}", o.stderr);
     assert!(o.stderr.contains("cannot be reached"), "{}", o.stderr);
+    // A daemon started before its relay waits for it, and stops cleanly.
+    let log = cli.data.path().join("waiting-daemon.log");
+    let mut cmd = cli.command("alice", &["daemon"]);
+    cmd.env("LOCKSTEP_RELAY", "http://127.0.0.1:9")
+        .stderr(std::fs::File::create(&log).unwrap());
+    let mut d = cmd.spawn().unwrap();
+    common::wait_until(
+        Duration::from_secs(30),
+        "the daemon to wait for its relay",
+        || {
+            std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .contains("Trying again")
+        },
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &d.id().to_string()])
+        .status();
+    let status = d.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
     // More than the relay's demo network gives: refused before asking.
     let o = cli.run("alice", &["deposit", "--amount", "100000001"]);
     assert_eq!(o.code, 2, "{}", o.stderr);
