@@ -74,6 +74,28 @@ check_browser_run() {
     echo "$browser_tests wallet-core unit tests ran in headless Chrome, including all $native_lib_tests that ran natively"
 }
 
+# The relay's tests need PostgreSQL at 127.0.0.1:5432 (user postgres, trust
+# auth): start the local cluster when it is installed but not running.
+start_postgres() {
+    local version
+    if ! command -v pg_lsclusters >/dev/null 2>&1; then
+        echo "test: PostgreSQL is not installed; the relay's PostgreSQL tests will fail"
+        return 0
+    fi
+    if pg_lsclusters -h 2>/dev/null | awk '$4 == "online" { up = 1 } END { exit !up }'; then
+        return 0
+    fi
+    version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$version" ] || { echo "test: no PostgreSQL cluster in /etc/postgresql"; return 0; }
+    echo "test: starting PostgreSQL $version/main"
+    if [ "$(id -u)" -eq 0 ]; then
+        pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    else
+        sudo -n pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    fi
+}
+start_postgres
+
 step setup-selftest bash scripts/test-setup.sh || true
 step fmt cargo fmt --all -- --check || true
 step clippy cargo clippy --workspace --all-targets -- -D warnings || true
@@ -110,6 +132,10 @@ if WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/web/webdriver.json" \
     step web-browser-check web_browser_check || true
 fi
 step web-build bash scripts/build-web.sh || true
+
+# The relay as one statically linked binary (musl), checked with file and
+# ldd and started once; a release build, about 3-5 minutes on 2 cores.
+step static-relay bash scripts/static-relay.sh || true
 
 # End-to-end tests (real relay, real page in Chromium) go here once they exist.
 
