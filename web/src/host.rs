@@ -106,16 +106,29 @@ impl Signal {
     async fn wait(&self, ms: f64) {
         let mut resolver = None;
         let p = js_sys::Promise::new(&mut |resolve, _| resolver = Some(resolve));
-        if let Some(r) = resolver {
+        let mut timer = None;
+        if let Some(r) = &resolver {
             self.resolvers.borrow_mut().push(r.clone());
             if let Some(w) = web_sys::window() {
-                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                    &r,
-                    ms.clamp(0.0, 2_000_000_000.0) as i32,
-                );
+                timer = w
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(
+                        r,
+                        ms.clamp(0.0, 2_000_000_000.0) as i32,
+                    )
+                    .ok();
             }
         }
         let _ = JsFuture::from(p).await;
+        // Forget this waiter (it may have ended by its timer, not a kick).
+        if let Some(r) = resolver {
+            let r: &JsValue = r.as_ref();
+            self.resolvers
+                .borrow_mut()
+                .retain(|x| AsRef::<JsValue>::as_ref(x) != r);
+        }
+        if let (Some(t), Some(w)) = (timer, web_sys::window()) {
+            w.clear_timeout_with_handle(t);
+        }
     }
 }
 
@@ -239,6 +252,12 @@ impl Host {
             if self.stopped.get() {
                 return false;
             }
+            {
+                let mut w = self.wallet.borrow_mut();
+                if w.relay_pubkey.is_none() {
+                    w.relay_pubkey = self.env.config.borrow().as_ref().map(|c| c.relay_pubkey);
+                }
+            }
             let text = match serde_json::to_string(&*self.wallet.borrow()) {
                 Ok(t) => t,
                 Err(_) => return false,
@@ -299,6 +318,11 @@ impl Host {
         let mut actions = Vec::new();
         {
             let mut w = self.wallet.borrow_mut();
+            if w.relay_pubkey.is_none() {
+                // Known once /info/config answered: receipts are checked
+                // against it, and equivocation detected.
+                w.relay_pubkey = self.env.config.borrow().as_ref().map(|c| c.relay_pubkey);
+            }
             for e in events {
                 if let Ok(a) = w.apply(rid, e, now) {
                     actions.extend(a);
