@@ -4,10 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Unix seconds, the only time the protocol knows (§1).
-pub trait Clock: Send + Sync + 'static {
-    fn now(&self) -> u64;
-}
+/// Unix seconds, the only time the protocol knows (§1): wallet-core's
+/// trait, implemented here by the system clock and the tests' clock.
+pub use wallet_core::serve::Clock;
 
 /// The system clock.
 #[derive(Debug, Default, Clone, Copy)]

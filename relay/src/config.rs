@@ -77,9 +77,7 @@ impl Config {
 
     /// Request body limit: room for a maximal hex `enc_msg` plus the rest.
     pub fn body_limit(&self) -> usize {
-        self.max_message_bytes
-            .saturating_mul(2)
-            .saturating_add(64 * 1024)
+        wallet_core::serve::decode::body_limit(&self.limits())
     }
 
     pub fn database(&self) -> Result<Database, String> {

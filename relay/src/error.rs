@@ -4,33 +4,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use wallet_core::ErrorCode;
 use wallet_core::rules::Refusal;
+use wallet_core::serve::ServeError;
 use wallet_core::wire::ErrorBody;
 
-/// A storage failure; `retryable` marks serialization failures and unique
-/// violations that a fresh transaction may not hit again.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("storage: {message}")]
-pub struct StoreError {
-    pub message: String,
-    pub retryable: bool,
-}
-
-impl StoreError {
-    pub fn new(message: impl Into<String>) -> Self {
-        StoreError {
-            message: message.into(),
-            retryable: false,
-        }
-    }
-    pub fn retry(message: impl Into<String>) -> Self {
-        StoreError {
-            message: message.into(),
-            retryable: true,
-        }
-    }
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
+/// Storage failures are wallet-core's ([`wallet_core::serve`] is where the
+/// endpoint logic meets the storage transaction).
+pub use wallet_core::serve::{StoreError, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -78,6 +57,15 @@ impl From<Refusal> for ApiError {
     }
 }
 
+impl From<ServeError> for ApiError {
+    fn from(e: ServeError) -> Self {
+        match e {
+            ServeError::Refused(r) => r.into(),
+            ServeError::Store(e) => ApiError::Store(e),
+        }
+    }
+}
+
 fn json_response(status: StatusCode, body: String) -> Response {
     let mut resp = (status, body).into_response();
     resp.headers_mut().insert(
@@ -112,7 +100,7 @@ impl IntoResponse for ApiError {
                     StatusCode::INTERNAL_SERVER_ERROR,
                     wallet_core::wire::encode(&ErrorBody::new(
                         ErrorCode::Internal,
-                        "the relay could not complete the request; retry",
+                        wallet_core::serve::INTERNAL_MESSAGE,
                     )),
                 )
             }

@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::logic::{Ctx, Op, Read, ReadReply, Reply, VERSION};
+use crate::logic::{Ctx, Op, Read, ReadReply};
 use crate::store::AnyStore;
 use axum::Router;
 use axum::body::Body;
@@ -30,12 +30,11 @@ use tower_http::request_id::{
 };
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use wallet_core::address::Network;
-use wallet_core::rules;
+use wallet_core::serve::{self, decode};
 use wallet_core::types::{Id, XOnly};
 use wallet_core::wire::{
-    self, BatchCoinRequest, ConfigResponse, DepositRequest, OkResponse, ReceiverRequest,
-    SenderRequest, UpdateMsgRequest, WithdrawRequest,
+    self, BatchCoinRequest, DepositRequest, ReceiverRequest, SenderRequest, UpdateMsgRequest,
+    WithdrawRequest,
 };
 
 /// Longest `wait` a long-poll honours (§8).
@@ -106,12 +105,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             ));
         }
         let limit = state.0.config.body_limit();
-        let too_large = || {
-            ApiError::new(
-                wallet_core::ErrorCode::PayloadTooLarge,
-                format!("the body exceeds {limit} bytes"),
-            )
-        };
+        let too_large = || ApiError::from(decode::too_large(limit));
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -131,9 +125,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 }
             })?
             .to_bytes();
-        wire::decode::<T>(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError::bad_request(e.to_string()))
+        Ok(JsonBody(decode::json::<T>(&bytes)?))
     }
 }
 
@@ -158,29 +150,16 @@ fn param(p: &Params, i: usize) -> Result<&str, ApiError> {
 }
 
 fn parse_id(text: &str) -> Result<Id, ApiError> {
-    Id::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+    Ok(decode::id(text)?)
 }
 
 fn parse_xonly(text: &str) -> Result<XOnly, ApiError> {
-    XOnly::parse(text).map_err(|e| ApiError::bad_request(e.to_string()))
+    Ok(decode::xonly(text)?)
 }
 
 /// A non-negative integer query parameter, if present.
 fn query_u64(uri: &Uri, name: &str) -> Result<Option<u64>, ApiError> {
-    let Some(q) = uri.query() else {
-        return Ok(None);
-    };
-    for pair in q.split('&') {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        if k == name {
-            return v.parse::<u64>().map(Some).map_err(|_| {
-                ApiError::bad_request(format!(
-                    "query parameter {name} must be a non-negative integer"
-                ))
-            });
-        }
-    }
-    Ok(None)
+    Ok(decode::query_u64(uri.query(), name)?)
 }
 
 // ----- responses -----
@@ -194,29 +173,9 @@ fn json<T: Serialize>(value: &T) -> Response {
     resp
 }
 
-impl IntoResponse for Reply {
-    fn into_response(self) -> Response {
-        match self {
-            Reply::Deposit(r) => json(&r),
-            Reply::Sender(r) => json(&r),
-            Reply::Ok => json(&OkResponse { ok: true }),
-            Reply::Status(r) => json(&r),
-            Reply::Receiver(r) => json(&r),
-            Reply::Receipt(r) => json(&r),
-        }
-    }
-}
-
-impl IntoResponse for ReadReply {
-    fn into_response(self) -> Response {
-        match self {
-            ReadReply::Statechain(r) => json(&r),
-            ReadReply::Owner(r) => json(&r),
-            ReadReply::Messages(r) => json(&r),
-            ReadReply::Batch(r) => json(&r),
-            ReadReply::Receipt(r) => json(&r),
-        }
-    }
+/// A [`crate::logic::Reply`] or [`ReadReply`]: its wire response.
+fn reply<T: Serialize>(r: T) -> Response {
+    json(&r)
 }
 
 // ----- handlers -----
@@ -229,7 +188,7 @@ async fn run(s: &AppState, op: Op) -> Answer {
     if let Err(e) = &r {
         tracing::info!(endpoint = name, error = %e, "refused");
     }
-    r.map(IntoResponse::into_response)
+    r.map(reply)
 }
 
 async fn read(s: &AppState, q: Read) -> Result<ReadReply, ApiError> {
@@ -237,18 +196,7 @@ async fn read(s: &AppState, q: Read) -> Result<ReadReply, ApiError> {
 }
 
 async fn info_config(State(s): State<AppState>) -> Answer {
-    let l = &s.0.ctx.limits;
-    Ok(json(&ConfigResponse {
-        network: Network::Demo,
-        relay_pubkey: s.0.ctx.relay_key.public(),
-        batch_timeout: l.batch_timeout,
-        auth_window: l.auth_window,
-        max_batch_size: l.max_batch_size as u64,
-        max_message_bytes: l.max_message_bytes as u64,
-        max_demo_amount: l.max_demo_amount,
-        server_time: s.0.ctx.clock.now(),
-        version: VERSION,
-    }))
+    Ok(json(&serve::config(&s.0.ctx)))
 }
 
 async fn deposit_init(
@@ -260,41 +208,28 @@ async fn deposit_init(
 
 async fn info_statechain(State(s): State<AppState>, p: Params) -> Answer {
     let id = parse_id(param(&p, 0)?)?;
-    read(&s, Read::Statechain(id))
-        .await
-        .map(IntoResponse::into_response)
+    read(&s, Read::Statechain(id)).await.map(reply)
 }
 
 async fn info_owner(State(s): State<AppState>, p: Params) -> Answer {
     let auth = parse_xonly(param(&p, 0)?)?;
-    read(&s, Read::Owner(auth))
-        .await
-        .map(IntoResponse::into_response)
+    read(&s, Read::Owner(auth)).await.map(reply)
 }
 
 async fn transfer_sender(
     State(s): State<AppState>,
     JsonBody(req): JsonBody<SenderRequest>,
 ) -> Answer {
-    let descriptor = rules::sender_descriptor(&req, &s.0.ctx.limits)?;
-    run(&s, Op::Sender { req, descriptor }).await
+    let op = decode::sender(req, &s.0.ctx.limits)?;
+    run(&s, op).await
 }
 
 async fn transfer_update_msg(
     State(s): State<AppState>,
     JsonBody(req): JsonBody<UpdateMsgRequest>,
 ) -> Answer {
-    let max = s.0.ctx.limits.max_message_bytes;
-    if req.enc_msg.0.len() > max {
-        return Err(ApiError::new(
-            wallet_core::ErrorCode::PayloadTooLarge,
-            format!(
-                "enc_msg is {} bytes; the relay takes at most {max}",
-                req.enc_msg.0.len()
-            ),
-        ));
-    }
-    run(&s, Op::UpdateMsg(req)).await
+    let op = decode::update_msg(req, &s.0.ctx.limits)?;
+    run(&s, op).await
 }
 
 async fn transfer_unlock(
@@ -324,12 +259,8 @@ async fn withdraw(State(s): State<AppState>, JsonBody(req): JsonBody<WithdrawReq
 
 async fn transfer_receipt(State(s): State<AppState>, p: Params) -> Answer {
     let id = parse_id(param(&p, 0)?)?;
-    let seq = param(&p, 1)?
-        .parse::<u64>()
-        .map_err(|_| ApiError::bad_request("seq must be a non-negative integer"))?;
-    read(&s, Read::Receipt(id, seq))
-        .await
-        .map(IntoResponse::into_response)
+    let seq = decode::seq(param(&p, 1)?)?;
+    read(&s, Read::Receipt(id, seq)).await.map(reply)
 }
 
 /// Re-reads with `check` until it says done, a local change or the poll
@@ -369,7 +300,7 @@ async fn transfer_get_msg_addr(State(s): State<AppState>, p: Params, uri: Uri) -
         |r| matches!(r, ReadReply::Messages(m) if !m.messages.is_empty()),
     )
     .await?;
-    Ok(r.into_response())
+    Ok(reply(r))
 }
 
 async fn transfer_batch(State(s): State<AppState>, p: Params, uri: Uri) -> Answer {
@@ -390,7 +321,7 @@ async fn transfer_batch(State(s): State<AppState>, p: Params, uri: Uri) -> Answe
         },
     )
     .await?;
-    Ok(r.into_response())
+    Ok(reply(r))
 }
 
 async fn not_allowed() -> ApiError {
@@ -504,7 +435,7 @@ impl MakeRequestId for MakeId {
 
 /// The whole application: routes, fallbacks and middleware.
 pub fn router(state: AppState) -> Router {
-    let prefix = crate::logic::random::<4>()
+    let prefix = crate::random::random::<4>()
         .map(u32::from_le_bytes)
         .unwrap_or(0);
     let make_id = MakeId {

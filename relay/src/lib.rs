@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod logic;
+pub mod random;
 pub mod store;
 
 use crate::clock::Clock;
@@ -34,7 +35,7 @@ pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, St
             AnyStore::Postgres(store::postgres::PgStore::connect(&url, changes.clone()).await?)
         }
     };
-    let fresh = logic::random_scalar().map_err(|e| e.to_string())?;
+    let fresh = random::random_scalar().map_err(|e| e.to_string())?;
     let key = store
         .init_relay_key(fresh)
         .await
@@ -43,6 +44,7 @@ pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, St
         limits: config.limits(),
         relay_key: AuthKey::from_scalar(&key),
         clock,
+        random: Arc::new(random::OsRandom),
     });
     Ok(AppState::new(store, ctx, config.clone(), changes))
 }

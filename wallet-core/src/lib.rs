@@ -22,6 +22,7 @@ pub mod machine;
 pub mod message;
 pub mod receipt;
 pub mod rules;
+pub mod serve;
 pub mod signing;
 pub mod sim;
 #[cfg(any(test, feature = "testkit"))]

@@ -2,8 +2,8 @@
 //!
 //! [`Tx`] is one open database transaction: the handful of row operations
 //! the rules need, each O(1) rows except the listings that only the GET
-//! endpoints use. The endpoint logic ([`crate::logic`]) is written once,
-//! generic over `Tx`; a [`Store`] runs one request's logic inside one
+//! endpoints use. The endpoint logic ([`wallet_core::serve`]) is written
+//! once, generic over `Tx`; a [`Store`] runs one request's logic inside one
 //! transaction (SQLite: one savepoint of a group commit; PostgreSQL: one
 //! SERIALIZABLE transaction, retried on conflict).
 
@@ -11,81 +11,14 @@ use crate::error::{ApiError, StoreResult};
 use crate::logic::{Ctx, Op, Read, ReadReply, Reply};
 use std::future::Future;
 use std::sync::Arc;
-use wallet_core::descriptor::BatchTransfer;
-use wallet_core::rules::{Batch, Coin, Member};
-use wallet_core::types::{Id, Scalar, Sig, XOnly};
-use wallet_core::wire::{ChainEntry, MessageEntry};
+use wallet_core::rules::Coin;
+use wallet_core::types::Scalar;
+
+/// One database transaction: wallet-core's trait, implemented by both backends.
+pub use wallet_core::serve::Tx;
 
 pub mod postgres;
 pub mod sqlite;
-
-/// One database transaction. Reads of the coin and batch rows lock them
-/// until the transaction ends (`FOR UPDATE` semantics).
-pub trait Tx {
-    fn coin(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Coin>>> + Send;
-    fn insert_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send;
-    fn put_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send;
-
-    fn batch(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Batch>>> + Send;
-    /// Creates the batch row and one member row per descriptor line (not
-    /// joined, not locked). Fails (retryably) if the batch already exists.
-    fn insert_batch(
-        &mut self,
-        batch: &Batch,
-        lines: &[BatchTransfer],
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn put_batch(&mut self, batch: &Batch) -> impl Future<Output = StoreResult<()>> + Send;
-
-    /// The coin's member row in the batch; `None` when it is not a descriptor line.
-    fn member(
-        &mut self,
-        batch: &Id,
-        coin: &Id,
-    ) -> impl Future<Output = StoreResult<Option<Member>>> + Send;
-    fn put_member(
-        &mut self,
-        batch: &Id,
-        coin: &Id,
-        member: Member,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-
-    fn append_chain(
-        &mut self,
-        coin: &Id,
-        entry: &ChainEntry,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn chain_entry(
-        &mut self,
-        coin: &Id,
-        seq: u64,
-    ) -> impl Future<Output = StoreResult<Option<ChainEntry>>> + Send;
-
-    /// Records an accepted signature until `expires`; `false` if it was already recorded.
-    fn remember_sig(
-        &mut self,
-        sig: &Sig,
-        expires: u64,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
-
-    fn relay_key(&mut self) -> impl Future<Output = StoreResult<Option<Scalar>>> + Send;
-    /// Stores the key unless one is already stored.
-    fn put_relay_key(&mut self, key: &Scalar) -> impl Future<Output = StoreResult<()>> + Send;
-
-    // ----- listings: GET endpoints only -----
-    fn chain(&mut self, coin: &Id) -> impl Future<Output = StoreResult<Vec<ChainEntry>>> + Send;
-    fn coins_by_owner(&mut self, auth: &XOnly)
-    -> impl Future<Output = StoreResult<Vec<Id>>> + Send;
-    /// Uploaded messages of pending transfers to this auth key.
-    fn messages_for(
-        &mut self,
-        auth: &XOnly,
-    ) -> impl Future<Output = StoreResult<Vec<MessageEntry>>> + Send;
-    /// Every descriptor line with its member state, sorted by coin id.
-    fn batch_lines(
-        &mut self,
-        batch: &Id,
-    ) -> impl Future<Output = StoreResult<Vec<(BatchTransfer, Member)>>> + Send;
-}
 
 /// A database: runs one request's logic in one transaction.
 pub trait Store: Send + Sync + 'static {

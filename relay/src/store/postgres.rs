@@ -489,7 +489,7 @@ impl PgStore {
 
 /// Backoff before retry `attempt` of a conflicting transaction.
 async fn backoff(attempt: u32) {
-    let jitter = crate::logic::random::<1>()
+    let jitter = crate::random::random::<1>()
         .map(|b| u64::from(b[0]))
         .unwrap_or(0);
     tokio::time::sleep(Duration::from_millis(
@@ -516,7 +516,7 @@ macro_rules! transact {
                     .await
                     .map_err(pg)?;
                 let mut $tx = PgTx { t, lock: $lock };
-                match $body.await {
+                match $body.await.map_err(ApiError::from) {
                     Ok(v) => {
                         $tx.t.commit().await.map_err(pg)?;
                         Ok(v)

@@ -22,9 +22,18 @@ use wallet_core::rules::{Batch, Coin, Member};
 use wallet_core::types::{Id, Scalar, Sig, XOnly};
 use wallet_core::wire::{ChainEntry, MessageEntry};
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::new(format!("sqlite: {e}"))
+fn sql_error(e: rusqlite::Error) -> StoreError {
+    StoreError::new(format!("sqlite: {e}"))
+}
+
+/// `.sql()?`: a rusqlite result as a storage result.
+trait Sql<T> {
+    fn sql(self) -> StoreResult<T>;
+}
+
+impl<T> Sql<T> for rusqlite::Result<T> {
+    fn sql(self) -> StoreResult<T> {
+        self.map_err(sql_error)
     }
 }
 
@@ -79,12 +88,15 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn migrate(conn: &mut Connection) -> StoreResult<u32> {
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
-    let current: u32 = conn.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
-        [],
-        |r| r.get(0),
-    )?;
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        .sql()?;
+    let current: u32 = conn
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+            [],
+            |r| r.get(0),
+        )
+        .sql()?;
     if current as usize > MIGRATIONS.len() {
         return Err(StoreError::new(format!(
             "the database has schema version {current}, newer than this relay ({})",
@@ -92,13 +104,14 @@ fn migrate(conn: &mut Connection) -> StoreResult<u32> {
         )));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let t = conn.transaction()?;
-        t.execute_batch(sql)?;
+        let t = conn.transaction().sql()?;
+        t.execute_batch(sql).sql()?;
         t.execute(
             "INSERT INTO schema_version (version) VALUES (?1)",
             params![i as u32 + 1],
-        )?;
-        t.commit()?;
+        )
+        .sql()?;
+        t.commit().sql()?;
     }
     Ok(MIGRATIONS.len() as u32)
 }
@@ -131,9 +144,11 @@ impl SqliteTx<'_> {
     fn coin_sync(&self, id: &Id) -> StoreResult<Option<Coin>> {
         let row: Option<(String, Option<Vec<u8>>)> = self
             .conn
-            .prepare_cached("SELECT data, enc_msg FROM coins WHERE statechain_id = ?1")?
+            .prepare_cached("SELECT data, enc_msg FROM coins WHERE statechain_id = ?1")
+            .sql()?
             .query_row(params![id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
+            .optional()
+            .sql()?;
         row.map(|(data, msg)| coin_from_row(&data, msg)).transpose()
     }
 
@@ -148,13 +163,18 @@ impl SqliteTx<'_> {
         } else {
             "UPDATE coins SET owner_auth = ?2, pending_auth = ?3, enc_msg = ?4, data = ?5 WHERE statechain_id = ?1"
         };
-        let n = self.conn.prepare_cached(sql)?.execute(params![
-            coin.statechain_id.to_string(),
-            coin.owner_auth_pubkey.to_string(),
-            pending,
-            msg,
-            data
-        ])?;
+        let n = self
+            .conn
+            .prepare_cached(sql)
+            .sql()?
+            .execute(params![
+                coin.statechain_id.to_string(),
+                coin.owner_auth_pubkey.to_string(),
+                pending,
+                msg,
+                data
+            ])
+            .sql()?;
         if n != 1 {
             return Err(StoreError::new("coin row not written"));
         }
@@ -164,27 +184,32 @@ impl SqliteTx<'_> {
     fn batch_sync(&self, id: &Id) -> StoreResult<Option<Batch>> {
         let row: Option<String> = self
             .conn
-            .prepare_cached("SELECT data FROM batches WHERE batch_id = ?1")?
+            .prepare_cached("SELECT data FROM batches WHERE batch_id = ?1")
+            .sql()?
             .query_row(params![id.to_string()], |r| r.get(0))
-            .optional()?;
+            .optional()
+            .sql()?;
         row.map(|d| from_json(&d)).transpose()
     }
 
     fn insert_batch_sync(&self, batch: &Batch, lines: &[BatchTransfer]) -> StoreResult<()> {
         let id = batch.batch_id.to_string();
         self.conn
-            .prepare_cached("INSERT INTO batches (batch_id, version, data) VALUES (?1, ?2, ?3)")?
-            .execute(params![id, i(batch.version), to_json(batch)?])?;
+            .prepare_cached("INSERT INTO batches (batch_id, version, data) VALUES (?1, ?2, ?3)")
+            .sql()?
+            .execute(params![id, i(batch.version), to_json(batch)?])
+            .sql()?;
         let mut st = self.conn.prepare_cached(
             "INSERT INTO batch_lines (batch_id, statechain_id, new_user_auth_key, amount, joined, locked) VALUES (?1, ?2, ?3, ?4, 0, 0)",
-        )?;
+        ).sql()?;
         for l in lines {
             st.execute(params![
                 id,
                 l.statechain_id.to_string(),
                 l.new_user_auth_key.to_string(),
                 i(l.amount)
-            ])?;
+            ])
+            .sql()?;
         }
         Ok(())
     }
@@ -192,12 +217,14 @@ impl SqliteTx<'_> {
     fn put_batch_sync(&self, batch: &Batch) -> StoreResult<()> {
         let n = self
             .conn
-            .prepare_cached("UPDATE batches SET version = ?2, data = ?3 WHERE batch_id = ?1")?
+            .prepare_cached("UPDATE batches SET version = ?2, data = ?3 WHERE batch_id = ?1")
+            .sql()?
             .execute(params![
                 batch.batch_id.to_string(),
                 i(batch.version),
                 to_json(batch)?
-            ])?;
+            ])
+            .sql()?;
         if n != 1 {
             return Err(StoreError::new("batch row not written"));
         }
@@ -205,25 +232,26 @@ impl SqliteTx<'_> {
     }
 
     fn member_sync(&self, batch: &Id, coin: &Id) -> StoreResult<Option<Member>> {
-        Ok(self
-            .conn
+        self.conn
             .prepare_cached(
                 "SELECT joined, locked FROM batch_lines WHERE batch_id = ?1 AND statechain_id = ?2",
-            )?
+            )
+            .sql()?
             .query_row(params![batch.to_string(), coin.to_string()], |r| {
                 Ok(Member {
                     joined: r.get(0)?,
                     locked: r.get(1)?,
                 })
             })
-            .optional()?)
+            .optional()
+            .sql()
     }
 
     fn put_member_sync(&self, batch: &Id, coin: &Id, m: Member) -> StoreResult<()> {
         let n = self
             .conn
-            .prepare_cached("UPDATE batch_lines SET joined = ?3, locked = ?4 WHERE batch_id = ?1 AND statechain_id = ?2")?
-            .execute(params![batch.to_string(), coin.to_string(), m.joined, m.locked])?;
+            .prepare_cached("UPDATE batch_lines SET joined = ?3, locked = ?4 WHERE batch_id = ?1 AND statechain_id = ?2").sql()?
+            .execute(params![batch.to_string(), coin.to_string(), m.joined, m.locked]).sql()?;
         if n != 1 {
             return Err(StoreError::new("member row not written"));
         }
@@ -232,42 +260,53 @@ impl SqliteTx<'_> {
 
     fn append_chain_sync(&self, coin: &Id, e: &ChainEntry) -> StoreResult<()> {
         self.conn
-            .prepare_cached("INSERT INTO chain (statechain_id, seq, entry) VALUES (?1, ?2, ?3)")?
-            .execute(params![coin.to_string(), i(e.seq), to_json(e)?])?;
+            .prepare_cached("INSERT INTO chain (statechain_id, seq, entry) VALUES (?1, ?2, ?3)")
+            .sql()?
+            .execute(params![coin.to_string(), i(e.seq), to_json(e)?])
+            .sql()?;
         Ok(())
     }
 
     fn chain_entry_sync(&self, coin: &Id, seq: u64) -> StoreResult<Option<ChainEntry>> {
         let row: Option<String> = self
             .conn
-            .prepare_cached("SELECT entry FROM chain WHERE statechain_id = ?1 AND seq = ?2")?
+            .prepare_cached("SELECT entry FROM chain WHERE statechain_id = ?1 AND seq = ?2")
+            .sql()?
             .query_row(params![coin.to_string(), i(seq)], |r| r.get(0))
-            .optional()?;
+            .optional()
+            .sql()?;
         row.map(|d| from_json(&d)).transpose()
     }
 
     fn chain_sync(&self, coin: &Id) -> StoreResult<Vec<ChainEntry>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT entry FROM chain WHERE statechain_id = ?1 ORDER BY seq")?;
-        let rows = st.query_map(params![coin.to_string()], |r| r.get::<_, String>(0))?;
-        rows.map(|r| from_json(&r?)).collect()
+            .prepare_cached("SELECT entry FROM chain WHERE statechain_id = ?1 ORDER BY seq")
+            .sql()?;
+        let rows = st
+            .query_map(params![coin.to_string()], |r| r.get::<_, String>(0))
+            .sql()?;
+        rows.map(|r| from_json(&r.sql()?)).collect()
     }
 
     fn remember_sig_sync(&self, sig: &Sig, expires: u64) -> StoreResult<bool> {
         let n = self
             .conn
-            .prepare_cached("INSERT OR IGNORE INTO seen_sigs (sig, expires) VALUES (?1, ?2)")?
-            .execute(params![&sig.to_bytes()[..], i(expires)])?;
+            .prepare_cached("INSERT OR IGNORE INTO seen_sigs (sig, expires) VALUES (?1, ?2)")
+            .sql()?
+            .execute(params![&sig.to_bytes()[..], i(expires)])
+            .sql()?;
         Ok(n == 1)
     }
 
     fn relay_key_sync(&self) -> StoreResult<Option<Scalar>> {
         let row: Option<String> = self
             .conn
-            .prepare_cached("SELECT value FROM meta WHERE key = 'relay_key'")?
+            .prepare_cached("SELECT value FROM meta WHERE key = 'relay_key'")
+            .sql()?
             .query_row([], |r| r.get(0))
-            .optional()?;
+            .optional()
+            .sql()?;
         row.map(|s| {
             Scalar::parse(&s).map_err(|e| StoreError::new(format!("corrupt relay key: {e}")))
         })
@@ -276,15 +315,19 @@ impl SqliteTx<'_> {
 
     fn put_relay_key_sync(&self, key: &Scalar) -> StoreResult<()> {
         self.conn
-            .prepare_cached("INSERT OR IGNORE INTO meta (key, value) VALUES ('relay_key', ?1)")?
-            .execute(params![key.to_string()])?;
+            .prepare_cached("INSERT OR IGNORE INTO meta (key, value) VALUES ('relay_key', ?1)")
+            .sql()?
+            .execute(params![key.to_string()])
+            .sql()?;
         Ok(())
     }
 
     fn ids(&self, sql: &str, key: String) -> StoreResult<Vec<String>> {
-        let mut st = self.conn.prepare_cached(sql)?;
-        let rows = st.query_map(params![key], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut st = self.conn.prepare_cached(sql).sql()?;
+        let rows = st
+            .query_map(params![key], |r| r.get::<_, String>(0))
+            .sql()?;
+        rows.collect::<Result<_, _>>().sql()
     }
 
     fn coins_by_owner_sync(&self, auth: &XOnly) -> StoreResult<Vec<Id>> {
@@ -300,12 +343,14 @@ impl SqliteTx<'_> {
     fn messages_for_sync(&self, auth: &XOnly) -> StoreResult<Vec<MessageEntry>> {
         let mut st = self.conn.prepare_cached(
             "SELECT statechain_id, enc_msg FROM coins WHERE pending_auth = ?1 AND enc_msg IS NOT NULL ORDER BY statechain_id",
-        )?;
-        let rows = st.query_map(params![auth.to_string()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?;
+        ).sql()?;
+        let rows = st
+            .query_map(params![auth.to_string()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .sql()?;
         rows.map(|r| {
-            let (id, msg) = r?;
+            let (id, msg) = r.sql()?;
             Ok(MessageEntry {
                 statechain_id: Id::parse(&id)
                     .map_err(|e| StoreError::new(format!("corrupt id: {e}")))?,
@@ -318,18 +363,20 @@ impl SqliteTx<'_> {
     fn batch_lines_sync(&self, batch: &Id) -> StoreResult<Vec<(BatchTransfer, Member)>> {
         let mut st = self.conn.prepare_cached(
             "SELECT statechain_id, new_user_auth_key, amount, joined, locked FROM batch_lines WHERE batch_id = ?1 ORDER BY statechain_id",
-        )?;
-        let rows = st.query_map(params![batch.to_string()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, bool>(3)?,
-                r.get::<_, bool>(4)?,
-            ))
-        })?;
+        ).sql()?;
+        let rows = st
+            .query_map(params![batch.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, bool>(3)?,
+                    r.get::<_, bool>(4)?,
+                ))
+            })
+            .sql()?;
         rows.map(|r| {
-            let (id, key, amount, joined, locked) = r?;
+            let (id, key, amount, joined, locked) = r.sql()?;
             let corrupt =
                 |e: wallet_core::Error| StoreError::new(format!("corrupt batch line: {e}"));
             Ok((
@@ -511,7 +558,7 @@ fn writer_loop(
                 Ok(()) => None,
                 Err(e) => {
                     let _ = conn.execute_batch("ROLLBACK");
-                    Some(StoreError::from(e))
+                    Some(sql_error(e))
                 }
             }
         };
@@ -545,9 +592,9 @@ impl Readers {
         {
             return Ok(c);
         }
-        let c = Connection::open(&self.path)?;
-        c.busy_timeout(std::time::Duration::from_secs(10))?;
-        c.pragma_update(None, "query_only", true)?;
+        let c = Connection::open(&self.path).sql()?;
+        c.busy_timeout(std::time::Duration::from_secs(10)).sql()?;
+        c.pragma_update(None, "query_only", true).sql()?;
         Ok(c)
     }
     fn give(&self, c: Connection) {
@@ -610,16 +657,19 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     async fn execute(&self, ctx: Arc<Ctx>, op: Op) -> Result<Reply, ApiError> {
-        self.submit(move |conn| block_on(logic::execute(&mut SqliteTx { conn }, &ctx, &op)))
-            .await
+        self.submit(move |conn| {
+            block_on(logic::execute(&mut SqliteTx { conn }, &ctx, &op)).map_err(ApiError::from)
+        })
+        .await
     }
 
     async fn read(&self, ctx: Arc<Ctx>, q: Read) -> Result<ReadReply, ApiError> {
         let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || {
             let conn = readers.take()?;
-            conn.execute_batch("BEGIN").map_err(StoreError::from)?;
-            let r = block_on(logic::read(&mut SqliteTx { conn: &conn }, &ctx, &q));
+            conn.execute_batch("BEGIN").map_err(sql_error)?;
+            let r = block_on(logic::read(&mut SqliteTx { conn: &conn }, &ctx, &q))
+                .map_err(ApiError::from);
             if conn.execute_batch("COMMIT").is_ok() {
                 readers.give(conn);
             }
@@ -630,15 +680,17 @@ impl Store for SqliteStore {
     }
 
     async fn init_relay_key(&self, fresh: Scalar) -> Result<Scalar, ApiError> {
-        self.submit(move |conn| block_on(logic::init_relay_key(&mut SqliteTx { conn }, &fresh)))
-            .await
+        self.submit(move |conn| {
+            block_on(logic::init_relay_key(&mut SqliteTx { conn }, &fresh)).map_err(ApiError::from)
+        })
+        .await
     }
 
     async fn prune(&self, now: u64) -> Result<u64, ApiError> {
         self.submit(move |conn| {
             let n = conn
                 .execute("DELETE FROM seen_sigs WHERE expires < ?1", params![i(now)])
-                .map_err(StoreError::from)?;
+                .map_err(sql_error)?;
             Ok(n as u64)
         })
         .await

@@ -1,0 +1,225 @@
+//! The relay's side of every endpoint, written once: the real relay runs it
+//! over SQLite or PostgreSQL, the in-memory relay ([`crate::sim`]) over
+//! maps, and both answer the same way because this is the only copy.
+//!
+//! - [`decode`]: a request body (or path parameter) to an [`Op`] / [`Read`],
+//!   with the 400 and 413 refusals of §8.
+//! - [`execute`] / [`read`]: one request's orchestration inside one storage
+//!   transaction ([`Tx`]), in the check order of PROTOCOL §4, calling the
+//!   pure rules of [`crate::rules`].
+//!
+//! Still no I/O here: the host supplies the transaction, the [`Clock`] and
+//! the [`RandomSource`] through [`Ctx`]. Any `Err` makes the host roll the
+//! whole transaction back, so a refused request changes nothing and does
+//! not consume its signature.
+
+pub mod decode;
+mod endpoint;
+
+pub use endpoint::{Op, Read, ReadReply, Reply, VERSION, config, execute, init_relay_key, read};
+
+use crate::descriptor::BatchTransfer;
+use crate::error::ErrorCode;
+use crate::keys::AuthKey;
+use crate::rules::{Batch, Coin, Limits, Member, Refusal};
+use crate::types::{Id, Scalar, Sig, XOnly};
+use crate::wire::{ChainEntry, ErrorBody, MessageEntry};
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+/// Unix seconds, the only time the protocol knows (§1): the relay's clock.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> u64;
+}
+
+/// The relay's randomness (fresh `x1`, ids, the receipts' aux randomness).
+/// A host passes a CSPRNG; tests may pass a seeded one. A failure is the
+/// relay's own (a 500), never the request's.
+pub trait RandomSource: Send + Sync {
+    fn fill(&self, out: &mut [u8]) -> StoreResult<()>;
+}
+
+/// What every request's logic needs besides its transaction.
+pub struct Ctx {
+    pub limits: Limits,
+    pub relay_key: AuthKey,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn RandomSource>,
+}
+
+impl Ctx {
+    /// `N` fresh random bytes.
+    pub fn random<const N: usize>(&self) -> StoreResult<[u8; N]> {
+        let mut b = [0u8; N];
+        self.random.fill(&mut b)?;
+        Ok(b)
+    }
+
+    /// A uniformly random scalar in `[1, n-1]`.
+    pub fn random_scalar(&self) -> StoreResult<Scalar> {
+        loop {
+            if let Ok(s) = Scalar::from_bytes(&self.random::<32>()?) {
+                return Ok(s);
+            }
+        }
+    }
+}
+
+/// A storage failure; `retryable` marks serialization failures and unique
+/// violations that a fresh transaction may not hit again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError {
+    pub message: String,
+    pub retryable: bool,
+}
+
+impl StoreError {
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+    pub fn retry(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "storage: {}", self.message)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Why a request got no answer: refused by a check (a §8 code), or the
+/// relay's own failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServeError {
+    Refused(Refusal),
+    Store(StoreError),
+}
+
+impl ServeError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ServeError::Refused(r) => r.code,
+            ServeError::Store(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The HTTP status the relay answers with.
+    pub fn status(&self) -> u16 {
+        self.code().http_status()
+    }
+
+    /// The §8 error body. A storage failure's details stay with the relay.
+    pub fn body(&self) -> ErrorBody {
+        match self {
+            ServeError::Refused(r) => ErrorBody::new(r.code, r.message.clone()),
+            ServeError::Store(_) => ErrorBody::new(ErrorCode::Internal, INTERNAL_MESSAGE),
+        }
+    }
+}
+
+/// The message of every 500: nothing the client sent caused it.
+pub const INTERNAL_MESSAGE: &str = "the relay could not complete the request; retry";
+
+impl From<Refusal> for ServeError {
+    fn from(r: Refusal) -> Self {
+        ServeError::Refused(r)
+    }
+}
+
+impl From<StoreError> for ServeError {
+    fn from(e: StoreError) -> Self {
+        ServeError::Store(e)
+    }
+}
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServeError::Refused(r) => write!(f, "{}: {}", r.code, r.message),
+            ServeError::Store(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {}
+
+/// One storage transaction. Reads of the coin and batch rows lock them
+/// until the transaction ends (`FOR UPDATE` semantics). Each call touches
+/// O(1) rows, except the listings that only the GET endpoints use.
+pub trait Tx {
+    fn coin(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Coin>>> + Send;
+    fn insert_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send;
+    fn put_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn batch(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Batch>>> + Send;
+    /// Creates the batch row and one member row per descriptor line (not
+    /// joined, not locked). Fails (retryably) if the batch already exists.
+    fn insert_batch(
+        &mut self,
+        batch: &Batch,
+        lines: &[BatchTransfer],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn put_batch(&mut self, batch: &Batch) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The coin's member row in the batch; `None` when it is not a descriptor line.
+    fn member(
+        &mut self,
+        batch: &Id,
+        coin: &Id,
+    ) -> impl Future<Output = StoreResult<Option<Member>>> + Send;
+    fn put_member(
+        &mut self,
+        batch: &Id,
+        coin: &Id,
+        member: Member,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn append_chain(
+        &mut self,
+        coin: &Id,
+        entry: &ChainEntry,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn chain_entry(
+        &mut self,
+        coin: &Id,
+        seq: u64,
+    ) -> impl Future<Output = StoreResult<Option<ChainEntry>>> + Send;
+
+    /// Records an accepted signature until `expires`; `false` if it was already recorded.
+    fn remember_sig(
+        &mut self,
+        sig: &Sig,
+        expires: u64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    fn relay_key(&mut self) -> impl Future<Output = StoreResult<Option<Scalar>>> + Send;
+    /// Stores the key unless one is already stored.
+    fn put_relay_key(&mut self, key: &Scalar) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // ----- listings: GET endpoints only -----
+    fn chain(&mut self, coin: &Id) -> impl Future<Output = StoreResult<Vec<ChainEntry>>> + Send;
+    fn coins_by_owner(&mut self, auth: &XOnly)
+    -> impl Future<Output = StoreResult<Vec<Id>>> + Send;
+    /// Uploaded messages of pending transfers to this auth key.
+    fn messages_for(
+        &mut self,
+        auth: &XOnly,
+    ) -> impl Future<Output = StoreResult<Vec<MessageEntry>>> + Send;
+    /// Every descriptor line with its member state, sorted by coin id.
+    fn batch_lines(
+        &mut self,
+        batch: &Id,
+    ) -> impl Future<Output = StoreResult<Vec<(BatchTransfer, Member)>>> + Send;
+}

@@ -1,0 +1,446 @@
+//! Each endpoint's orchestration, generic over [`Tx`].
+//!
+//! Check order (PROTOCOL §4): body syntax (400, [`super::decode`], before
+//! this module) → the named coin exists (404) → for unlock and receiver, a
+//! transfer names the signer (409) → freshness and signatures (401) →
+//! replay (409) → the named batch exists (404) → the rules of
+//! [`crate::rules`] (409).
+
+use super::{Ctx, ServeError, StoreError, Tx};
+use crate::address::Network;
+use crate::descriptor::Descriptor;
+use crate::error::ErrorCode;
+use crate::receipt::Receipt;
+use crate::rules::{self, Limits, Member, ReceiverOutcome, Refusal, SenderOutcome, SenderRows};
+use crate::types::{Id, Scalar, Sig, XOnly};
+use crate::wire::{
+    BatchCoinRequest, BatchInfo, BatchMember, BatchStatus, ConfigResponse, DepositRequest,
+    DepositResponse, MessagesResponse, OkResponse, OwnerResponse, PROTOCOL_VERSION,
+    ReceiverRequest, ReceiverResponse, SenderRequest, SenderResponse, StatechainInfo,
+    UpdateMsgRequest, WithdrawRequest,
+};
+use serde::{Serialize, Serializer};
+
+/// A state-changing request, already syntax-checked.
+#[derive(Debug, Clone)]
+pub enum Op {
+    Deposit(DepositRequest),
+    Sender {
+        req: SenderRequest,
+        descriptor: Option<Descriptor>,
+    },
+    UpdateMsg(UpdateMsgRequest),
+    Unlock(BatchCoinRequest),
+    Abort(BatchCoinRequest),
+    Receiver(ReceiverRequest),
+    Withdraw(WithdrawRequest),
+}
+
+impl Op {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Deposit(_) => "deposit",
+            Op::Sender { .. } => "sender",
+            Op::UpdateMsg(_) => "update_msg",
+            Op::Unlock(_) => "unlock",
+            Op::Abort(_) => "abort",
+            Op::Receiver(_) => "receiver",
+            Op::Withdraw(_) => "withdraw",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Deposit(DepositResponse),
+    Sender(SenderResponse),
+    Ok,
+    Status(BatchStatus),
+    Receiver(ReceiverResponse),
+    Receipt(Receipt),
+}
+
+/// A read-only request.
+#[derive(Debug, Clone)]
+pub enum Read {
+    Statechain(Id),
+    Owner(XOnly),
+    Messages(XOnly),
+    Batch(Id),
+    Receipt(Id, u64),
+}
+
+#[derive(Debug, Clone)]
+pub enum ReadReply {
+    Statechain(Box<StatechainInfo>),
+    Owner(OwnerResponse),
+    Messages(MessagesResponse),
+    Batch(Box<BatchInfo>),
+    Receipt(Box<Receipt>),
+}
+
+fn not_found(message: String) -> ServeError {
+    Refusal::new(ErrorCode::NotFound, message).into()
+}
+
+async fn load_coin<T: Tx>(tx: &mut T, id: &Id) -> Result<rules::Coin, ServeError> {
+    tx.coin(id)
+        .await?
+        .ok_or_else(|| not_found(format!("no coin {id}")))
+}
+
+async fn load_batch<T: Tx>(tx: &mut T, id: &Id) -> Result<rules::Batch, ServeError> {
+    tx.batch(id)
+        .await?
+        .ok_or_else(|| not_found(format!("no batch {id}")))
+}
+
+/// The answer's JSON body is the wire response the variant holds.
+impl Serialize for Reply {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Reply::Deposit(r) => r.serialize(s),
+            Reply::Sender(r) => r.serialize(s),
+            Reply::Ok => OkResponse { ok: true }.serialize(s),
+            Reply::Status(r) => r.serialize(s),
+            Reply::Receiver(r) => r.serialize(s),
+            Reply::Receipt(r) => r.serialize(s),
+        }
+    }
+}
+
+impl Serialize for ReadReply {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ReadReply::Statechain(r) => r.serialize(s),
+            ReadReply::Owner(r) => r.serialize(s),
+            ReadReply::Messages(r) => r.serialize(s),
+            ReadReply::Batch(r) => r.serialize(s),
+            ReadReply::Receipt(r) => r.serialize(s),
+        }
+    }
+}
+
+/// Replay check (§4): an accepted signature is remembered past the window.
+async fn remember<T: Tx>(
+    tx: &mut T,
+    sig: &Sig,
+    ts: u64,
+    now: u64,
+    limits: &Limits,
+) -> Result<(), ServeError> {
+    let expires = ts
+        .max(now)
+        .saturating_add(limits.auth_window)
+        .saturating_add(1);
+    if tx.remember_sig(sig, expires).await? {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            ErrorCode::ReplayedRequest,
+            "this exact signed request was already accepted; sign a new one",
+        )
+        .into())
+    }
+}
+
+/// Runs one state-changing request inside `tx`.
+pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, ServeError> {
+    let now = ctx.clock.now();
+    let limits = &ctx.limits;
+    match op {
+        Op::Deposit(req) => {
+            rules::deposit_check(req, now, limits)?;
+            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
+            loop {
+                let id = Id::new_v4(ctx.random()?);
+                if tx.coin(&id).await?.is_some() {
+                    continue;
+                }
+                let secret = ctx.random_scalar()?;
+                if let Some((coin, entry)) =
+                    rules::deposit_create(req, id, secret, &ctx.relay_key, ctx.random()?, now)
+                {
+                    tx.insert_coin(&coin).await?;
+                    tx.append_chain(&id, &entry).await?;
+                    return Ok(Reply::Deposit(DepositResponse {
+                        statechain_id: id,
+                        server_pubkey: secret.public(),
+                        aggregated_pubkey: coin.aggregated_pubkey,
+                        receipt: entry.receipt,
+                    }));
+                }
+            }
+        }
+        Op::Sender { req, descriptor } => {
+            let mut coin = load_coin(tx, &req.statechain_id).await?;
+            rules::sender_authenticate(req, descriptor.as_ref(), &coin, now, limits)?;
+            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
+            let current_batch = match coin.pending.as_ref().and_then(|p| p.batch_id) {
+                Some(b) => tx.batch(&b).await?,
+                None => None,
+            };
+            let mut target = match descriptor {
+                Some(d) => tx.batch(&d.batch_id()).await?,
+                None => None,
+            };
+            let mut member = match (descriptor, &target) {
+                (Some(d), Some(_)) => tx
+                    .member(&d.batch_id(), &req.statechain_id)
+                    .await?
+                    .unwrap_or_default(),
+                _ => Member::default(),
+            };
+            let (target_before, member_before) = (target.clone(), member);
+            let rows = SenderRows {
+                coin: &mut coin,
+                current_batch: current_batch.as_ref(),
+                target_batch: target.as_mut(),
+                target_member: &mut member,
+            };
+            match rules::sender(
+                req,
+                descriptor.as_ref(),
+                rows,
+                ctx.random_scalar()?,
+                now,
+                limits,
+            )? {
+                SenderOutcome::Repeat { x1 } => Ok(Reply::Sender(SenderResponse { x1 })),
+                SenderOutcome::Registered { x1, create_batch } => {
+                    if let Some(d) = descriptor {
+                        match &create_batch {
+                            Some(b) => tx.insert_batch(b, d.transfers()).await?,
+                            None => {
+                                if let Some(b) = target
+                                    .as_ref()
+                                    .filter(|b| Some(*b) != target_before.as_ref())
+                                {
+                                    tx.put_batch(b).await?;
+                                }
+                            }
+                        }
+                        if create_batch.is_some() || member != member_before {
+                            tx.put_member(&d.batch_id(), &req.statechain_id, member)
+                                .await?;
+                        }
+                    }
+                    tx.put_coin(&coin).await?;
+                    Ok(Reply::Sender(SenderResponse { x1 }))
+                }
+            }
+        }
+        Op::UpdateMsg(req) => {
+            let mut coin = load_coin(tx, &req.statechain_id).await?;
+            rules::authenticate_request(req, &[coin.owner_auth_pubkey], now, limits)?;
+            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
+            rules::update_msg(&mut coin, req.enc_msg.0.clone())?;
+            tx.put_coin(&coin).await?;
+            Ok(Reply::Ok)
+        }
+        Op::Unlock(req) => {
+            let coin = load_coin(tx, &req.statechain_id).await?;
+            let signer = rules::unlock_signer(&coin)?;
+            rules::authenticate(
+                &req.unlock_string(),
+                req.ts,
+                &req.auth_sig,
+                &[signer],
+                now,
+                limits,
+            )?;
+            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
+            let mut batch = load_batch(tx, &req.batch_id).await?;
+            let mut member = tx
+                .member(&req.batch_id, &req.statechain_id)
+                .await?
+                .unwrap_or_default();
+            let (batch_before, member_before) = (batch.clone(), member);
+            let status = rules::unlock(req, &coin, &mut batch, &mut member, now)?;
+            if batch != batch_before {
+                tx.put_batch(&batch).await?;
+            }
+            if member != member_before {
+                tx.put_member(&req.batch_id, &req.statechain_id, member)
+                    .await?;
+            }
+            Ok(Reply::Status(status))
+        }
+        Op::Abort(req) => {
+            let coin = load_coin(tx, &req.statechain_id).await?;
+            rules::authenticate(
+                &req.abort_string(),
+                req.ts,
+                &req.auth_sig,
+                &rules::abort_signers(&coin),
+                now,
+                limits,
+            )?;
+            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
+            let mut batch = load_batch(tx, &req.batch_id).await?;
+            let is_line = tx
+                .member(&req.batch_id, &req.statechain_id)
+                .await?
+                .is_some();
+            let before = batch.clone();
+            let status = rules::abort(is_line, &mut batch, now)?;
+            if batch != before {
+                tx.put_batch(&batch).await?;
+            }
+            Ok(Reply::Status(status))
+        }
+        Op::Receiver(req) => {
+            let mut coin = load_coin(tx, &req.statechain_id).await?;
+            rules::receiver_signer(&coin)?;
+            rules::receiver_authenticate(req, &coin, now, limits)?;
+            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
+            let batch = match coin.pending.as_ref().and_then(|p| p.batch_id) {
+                Some(b) => Some(load_batch(tx, &b).await?),
+                None => None,
+            };
+            match rules::receiver(
+                req,
+                &mut coin,
+                batch.as_ref(),
+                &ctx.relay_key,
+                ctx.random()?,
+                now,
+            )? {
+                ReceiverOutcome::Repeat {
+                    server_pubkey,
+                    receipt,
+                } => Ok(Reply::Receiver(ReceiverResponse {
+                    server_pubkey,
+                    receipt,
+                })),
+                ReceiverOutcome::Completed {
+                    server_pubkey,
+                    receipt,
+                    entry,
+                } => {
+                    tx.put_coin(&coin).await?;
+                    tx.append_chain(&req.statechain_id, &entry).await?;
+                    Ok(Reply::Receiver(ReceiverResponse {
+                        server_pubkey,
+                        receipt,
+                    }))
+                }
+            }
+        }
+        Op::Withdraw(req) => {
+            let mut coin = load_coin(tx, &req.statechain_id).await?;
+            rules::authenticate_request(req, &[coin.owner_auth_pubkey], now, limits)?;
+            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
+            let batch = match coin.pending.as_ref().and_then(|p| p.batch_id) {
+                Some(b) => tx.batch(&b).await?,
+                None => None,
+            };
+            let (receipt, entry) = rules::withdraw(
+                req,
+                &mut coin,
+                batch.as_ref(),
+                &ctx.relay_key,
+                ctx.random()?,
+                now,
+            )?;
+            tx.put_coin(&coin).await?;
+            tx.append_chain(&req.statechain_id, &entry).await?;
+            Ok(Reply::Receipt(receipt))
+        }
+    }
+}
+
+/// Runs one read-only request inside `tx`.
+pub async fn read<T: Tx>(tx: &mut T, ctx: &Ctx, q: &Read) -> Result<ReadReply, ServeError> {
+    let now = ctx.clock.now();
+    match q {
+        Read::Statechain(id) => {
+            let coin = load_coin(tx, id).await?;
+            let chain = tx.chain(id).await?;
+            let pending = match &coin.pending {
+                Some(p) => {
+                    let member = match p.batch_id {
+                        Some(b) => tx.member(&b, id).await?,
+                        None => None,
+                    };
+                    Some(rules::pending_info(p, member.as_ref()))
+                }
+                None => None,
+            };
+            Ok(ReadReply::Statechain(Box::new(StatechainInfo {
+                statechain_id: coin.statechain_id,
+                amount: coin.amount,
+                aggregated_pubkey: coin.aggregated_pubkey,
+                server_pubkey: coin.server_secret.public(),
+                owner_user_pubkey: coin.owner_user_pubkey,
+                owner_auth_pubkey: coin.owner_auth_pubkey,
+                seq: coin.seq,
+                status: coin.status,
+                chain,
+                pending,
+            })))
+        }
+        Read::Owner(auth) => Ok(ReadReply::Owner(OwnerResponse {
+            statechain_ids: tx.coins_by_owner(auth).await?,
+        })),
+        Read::Messages(auth) => Ok(ReadReply::Messages(MessagesResponse {
+            messages: tx.messages_for(auth).await?,
+        })),
+        Read::Batch(id) => {
+            let batch = load_batch(tx, id).await?;
+            let lines = tx.batch_lines(id).await?;
+            Ok(ReadReply::Batch(Box::new(BatchInfo {
+                batch_id: batch.batch_id,
+                descriptor_hash: batch.descriptor_hash,
+                transfers: lines.iter().map(|(t, _)| *t).collect(),
+                state: batch.state_at(now),
+                batch_time: batch.batch_time,
+                deadline: batch.deadline,
+                server_time: now,
+                version: batch.version,
+                members: lines
+                    .iter()
+                    .map(|(t, m)| BatchMember {
+                        statechain_id: t.statechain_id,
+                        joined: m.joined,
+                        locked: m.locked,
+                    })
+                    .collect(),
+            })))
+        }
+        Read::Receipt(id, seq) => match tx.chain_entry(id, *seq).await? {
+            Some(e) => Ok(ReadReply::Receipt(Box::new(e.receipt))),
+            None => Err(not_found(format!("no receipt for coin {id} at seq {seq}"))),
+        },
+    }
+}
+
+/// Loads the relay key, storing `fresh` on first start.
+pub async fn init_relay_key<T: Tx>(tx: &mut T, fresh: &Scalar) -> Result<Scalar, ServeError> {
+    if let Some(k) = tx.relay_key().await? {
+        return Ok(k);
+    }
+    tx.put_relay_key(fresh).await?;
+    tx.relay_key()
+        .await?
+        .ok_or_else(|| StoreError::new("relay key vanished").into())
+}
+
+/// `version` of the protocol, for `/info/config`.
+pub const VERSION: u64 = PROTOCOL_VERSION;
+
+/// `GET /info/config`.
+pub fn config(ctx: &Ctx) -> ConfigResponse {
+    let l = &ctx.limits;
+    ConfigResponse {
+        network: Network::Demo,
+        relay_pubkey: ctx.relay_key.public(),
+        batch_timeout: l.batch_timeout,
+        auth_window: l.auth_window,
+        max_batch_size: l.max_batch_size as u64,
+        max_message_bytes: l.max_message_bytes as u64,
+        max_demo_amount: l.max_demo_amount,
+        server_time: ctx.clock.now(),
+        version: VERSION,
+    }
+}
