@@ -244,6 +244,13 @@ fn clear(r: &NodeRef) {
     }
 }
 
+/// Runs `f` and delivers its message. Boxed, so Yew's `send_future` is
+/// instantiated once rather than once per call site (wasm size).
+fn send(ctx: &Context<App>, f: impl std::future::Future<Output = Msg> + 'static) {
+    let f: futures::future::LocalBoxFuture<'static, Msg> = Box::pin(f);
+    ctx.link().send_future(f);
+}
+
 fn parse_amount(text: &str) -> Result<u64, UiError> {
     let t: String = text
         .chars()
@@ -307,8 +314,9 @@ impl App {
 
     fn refresh_list(&self, ctx: &Context<Self>) {
         if let Some(store) = self.store() {
-            ctx.link()
-                .send_future(async move { Msg::Listed(store.list().await.unwrap_or_default()) });
+            send(ctx, async move {
+                Msg::Listed(store.list().await.unwrap_or_default())
+            });
         }
     }
 
@@ -321,7 +329,7 @@ impl App {
     ) {
         self.busy = Some(what.to_string());
         self.error = None;
-        ctx.link().send_future(async move {
+        send(ctx, async move {
             browser::sleep(50.0).await;
             f.await
         });
@@ -337,7 +345,7 @@ impl Component for App {
         let link = ctx.link().clone();
         env.net
             .on_change(Rc::new(move || link.send_message(Msg::Changed)));
-        ctx.link().send_future(async {
+        send(ctx, async {
             let store = Store::open().await;
             if store.is_ok() {
                 browser::request_persistent_storage().await;
@@ -630,7 +638,7 @@ impl Component for App {
                     let link = ctx.link().clone();
                     let tab = self.tab_id.clone();
                     self.phrase = Some(phrase);
-                    ctx.link().send_future(async move {
+                    send(ctx, async move {
                         // Read the state fresh: another tab may have moved it on.
                         let wallet = match store.load_state(&meta.name).await {
                             Ok(Some(w)) => w,
@@ -647,7 +655,7 @@ impl Component for App {
                     if let Some((meta, ..)) = &self.unlocked {
                         self.screen = Screen::Held(meta.name.clone());
                         // A closed tab's lease lapses by itself: keep trying.
-                        ctx.link().send_future(async {
+                        send(ctx, async {
                             browser::sleep(3_000.0).await;
                             Msg::RetryLease
                         });
@@ -666,7 +674,7 @@ impl Component for App {
                 if find {
                     self.busy = Some("Looking for this phrase's coins at the relay…".into());
                     let link = ctx.link().clone();
-                    ctx.link().send_future(async move {
+                    send(ctx, async move {
                         // The relay key is needed; wait for the config.
                         for _ in 0..20 {
                             if host.relay_pubkey().is_some() {
@@ -716,7 +724,7 @@ impl Component for App {
                     }
                 };
                 self.busy = Some("Asking the relay for demo coins…".into());
-                ctx.link().send_future(async move {
+                send(ctx, async move {
                     Msg::Done(
                         h.deposit(amount)
                             .await
@@ -726,8 +734,7 @@ impl Component for App {
             }
             Msg::NewAddress => {
                 if let Some(h) = self.host.clone() {
-                    ctx.link()
-                        .send_future(async move { Msg::Address(h.new_address().await) });
+                    send(ctx, async move { Msg::Address(h.new_address().await) });
                 }
             }
             Msg::Address(r) => match r {
@@ -748,7 +755,7 @@ impl Component for App {
                 };
                 self.busy = Some("Sending…".into());
                 let addr_ref = self.refs.address.clone();
-                ctx.link().send_future(async move {
+                send(ctx, async move {
                     let r = h.send(&coin, &to).await;
                     if r.is_ok() {
                         clear(&addr_ref);
@@ -780,7 +787,7 @@ impl Component for App {
                         return true;
                     }
                 };
-                ctx.link().send_future(async move {
+                send(ctx, async move {
                     Msg::InviteMade(h.create_invite(&coins, want).await)
                 });
             }
@@ -795,7 +802,7 @@ impl Component for App {
             Msg::CancelInvite(id) => {
                 if let Some(h) = self.host.clone() {
                     self.last_invite = None;
-                    ctx.link().send_future(async move {
+                    send(ctx, async move {
                         Msg::Done(h.cancel_invite(&id).await.map(|_| {
                             "The invite was cancelled; its coins are free again.".to_string()
                         }))
@@ -807,8 +814,10 @@ impl Component for App {
                     return false;
                 };
                 let code = input(&self.refs.answer);
-                ctx.link()
-                    .send_future(async move { Msg::Started2(h.accept_answer(&code).await) });
+                send(
+                    ctx,
+                    async move { Msg::Started2(h.accept_answer(&code).await) },
+                );
             }
             Msg::JoinPreview => {
                 let code = input(&self.refs.invite);
@@ -833,8 +842,9 @@ impl Component for App {
                     return true;
                 }
                 let code = input(&self.refs.invite);
-                ctx.link()
-                    .send_future(async move { Msg::Joined(h.join_invite(&code, &coins).await) });
+                send(ctx, async move {
+                    Msg::Joined(h.join_invite(&code, &coins).await)
+                });
             }
             Msg::Joined(r) => match r {
                 Ok((answer, rid)) => {
@@ -866,7 +876,7 @@ impl Component for App {
             }
             Msg::SetManual(on) => {
                 if let Some(h) = self.host.clone() {
-                    ctx.link().send_future(async move {
+                    send(ctx, async move {
                         Msg::Done(h.set_manual_confirm(on).await.map(|_| {
                             if on {
                                 "New swaps will wait for your confirmation before unlocking."
@@ -942,7 +952,7 @@ impl Component for App {
                 self.phrase = None;
                 self.confirm_delete = false;
                 self.screen = Screen::Welcome;
-                ctx.link().send_future(async move {
+                send(ctx, async move {
                     let r = match store {
                         Some(s) => s.delete(&name).await,
                         None => Err(UiError::StorageUnavailable),
@@ -1070,7 +1080,7 @@ impl App {
             return;
         };
         let tab = self.tab_id.clone();
-        ctx.link().send_future(async move {
+        send(ctx, async move {
             Msg::Lease(
                 store.lease(&name, &tab, browser::now_ms(), take_over).await,
                 take_over,
