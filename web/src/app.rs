@@ -180,6 +180,8 @@ pub enum Msg {
     TakeOver,
     /// Try the lease again (the other tab may have closed).
     RetryLease,
+    /// The address fragment changed (an invite link opened in this tab).
+    HashChanged,
     Running(Rc<Host>, bool),
     Lock,
     Deposit,
@@ -287,6 +289,9 @@ pub struct App {
     last_answer: Option<(String, String)>,
     join_preview: Option<Invite>,
     open_swap: Option<String>,
+    /// An invite that arrived as a link (`#join=lsi1…`), to join once a
+    /// wallet is open.
+    linked_invite: Option<String>,
     confirm_delete: bool,
     tab_id: String,
     _listeners: Vec<Closure<dyn FnMut()>>,
@@ -376,6 +381,12 @@ impl Component for App {
                 listeners.push(c);
             }
         }
+        if let Some(w) = web_sys::window() {
+            let link = ctx.link().clone();
+            let c = Closure::<dyn FnMut()>::new(move || link.send_message(Msg::HashChanged));
+            let _ = w.add_event_listener_with_callback("hashchange", c.as_ref().unchecked_ref());
+            listeners.push(c);
+        }
         let link = ctx.link().clone();
         let tick = Closure::<dyn FnMut()>::new(move || link.send_message(Msg::Tick));
         let interval = web_sys::window().and_then(|w| {
@@ -408,6 +419,7 @@ impl Component for App {
             last_answer: None,
             join_preview: None,
             open_swap: None,
+            linked_invite: browser::linked_invite(),
             confirm_delete: false,
             tab_id: browser::tab_id(),
             _listeners: listeners,
@@ -620,6 +632,20 @@ impl Component for App {
                     self.take_lease(ctx, name, true);
                 }
             }
+            Msg::HashChanged => {
+                let Some(code) = browser::linked_invite() else {
+                    return false;
+                };
+                if self.screen == Screen::Wallet {
+                    self.tab = Tab::Swap;
+                    self.open_swap = None;
+                    self.join_preview = Invite::decode(&code, self.network()).ok();
+                    if let Some(t) = self.refs.invite.cast::<HtmlTextAreaElement>() {
+                        t.set_value(&code);
+                    }
+                }
+                self.linked_invite = Some(code);
+            }
             Msg::RetryLease => {
                 if let (Screen::Held(name), Some(_)) = (self.screen.clone(), &self.unlocked) {
                     self.take_lease(ctx, name, false);
@@ -670,6 +696,10 @@ impl Component for App {
                 self.open_swap = None;
                 self.host = Some(host.clone());
                 self.screen = Screen::Wallet;
+                if let Some(code) = &self.linked_invite {
+                    self.tab = Tab::Swap;
+                    self.join_preview = Invite::decode(code, self.network()).ok();
+                }
                 self.refresh_list(ctx);
                 if find {
                     self.busy = Some("Looking for this phrase's coins at the relay…".into());
@@ -850,6 +880,8 @@ impl Component for App {
                 Ok((answer, rid)) => {
                     self.selected.clear();
                     self.join_preview = None;
+                    self.linked_invite = None;
+                    browser::clear_hash();
                     self.error = None;
                     self.last_answer = Some((rid.clone(), answer));
                     self.open_swap = Some(rid);
@@ -1246,6 +1278,9 @@ impl App {
         html! {
             <section class="card narrow">
                 <h1>{"Your wallets"}</h1>
+                if self.linked_invite.is_some() {
+                    <p class="note" data-testid="linked-invite">{"You opened a swap invite link. Open or create a wallet, then choose the coins to join with."}</p>
+                }
                 if self.wallets.is_empty() {
                     <p class="empty">{"No wallet in this browser yet. Create one, restore one from its recovery phrase, or import a backup file."}</p>
                 } else {
@@ -1543,6 +1578,7 @@ impl App {
                     </ul>
                 </section>
             }
+            <div class="stack">
             <section class="card">
                 <h2>{"Create a swap invite"}</h2>
                 <p class="muted">{"Choose the coins you give and the amount you want in return. Send the invite to the other person; they answer with a join code you paste below."}</p>
@@ -1551,7 +1587,10 @@ impl App {
                         <Qr text={code.clone()} testid="invite-qr"/>
                         <div class="share-text">
                             <code class="code" data-testid="invite-code">{code.clone()}</code>
-                            <CopyButton text={code.clone()} label="Copy invite"/>
+                            <div class="row wrap">
+                                <CopyButton text={code.clone()} label="Copy invite"/>
+                                <CopyButton text={browser::invite_link(code)} label="Copy link"/>
+                            </div>
                         </div>
                     </div>
                 } else {
@@ -1578,10 +1617,10 @@ impl App {
                     </form>
                 }
             </section>
-            <section class="card">
+            <section class={classes!("card", (self.linked_invite.is_some() || self.join_preview.is_some()).then_some("first"))}>
                 <h2>{"Join a swap invite"}</h2>
                 <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::JoinPreview })}>
-                    <label>{"Paste the invite (lsi1…)"}<textarea ref={self.refs.invite.clone()} rows="3" data-testid="invite-input" spellcheck="false"/></label>
+                    <label>{"Paste the invite (lsi1…)"}<textarea ref={self.refs.invite.clone()} rows="3" data-testid="invite-input" spellcheck="false" defaultvalue={self.linked_invite.clone().unwrap_or_default()}/></label>
                     <button type="submit" class="secondary">{"Read invite"}</button>
                 </form>
                 if let Some(inv) = &self.join_preview {
@@ -1595,6 +1634,7 @@ impl App {
                     </div>
                 }
             </section>
+            </div>
             </>
         }
     }

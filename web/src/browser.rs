@@ -134,3 +134,24 @@ fn navigation_type() -> Option<String> {
         .ok()?
         .as_string()
 }
+
+/// The invite in this page's address (`#join=lsi1…`), if any.
+pub fn linked_invite() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    crate::view::invite_from_hash(&hash)
+}
+
+/// A link that opens this wallet page with `code` ready to join.
+pub fn invite_link(code: &str) -> String {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    format!("{origin}/#join={code}")
+}
+
+/// Removes the `#join=…` part from the address bar.
+pub fn clear_hash() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().set_hash("");
+    }
+}

@@ -10,6 +10,16 @@ use wallet_core::machine::swap::{GetState, GiveState, Swap};
 use wallet_core::verify::Report;
 use wallet_core::wallet::{HistoryKind, Record, Wallet};
 
+/// The invite code in a page address's fragment (`#join=lsi1…`).
+pub fn invite_from_hash(hash: &str) -> Option<String> {
+    let code = hash
+        .strip_prefix('#')
+        .unwrap_or(hash)
+        .strip_prefix("join=")?;
+    let code = code.trim();
+    (code.starts_with("lsi1") && code.len() < 5_000).then(|| code.to_string())
+}
+
 /// `12 345 sat`.
 pub fn sats(amount: u64) -> String {
     let digits = amount.to_string();
@@ -232,6 +242,15 @@ mod tests {
         let views = coin_views(&w, 0);
         let vb = views.iter().find(|v| v.id == b.statechain_id).unwrap();
         assert_eq!(vb.state, "sending");
+    }
+
+    #[test]
+    fn invite_links() {
+        assert_eq!(invite_from_hash("#join=lsi1abc"), Some("lsi1abc".into()));
+        assert_eq!(invite_from_hash("join=lsi1abc"), Some("lsi1abc".into()));
+        assert_eq!(invite_from_hash("#join=lsj1abc"), None);
+        assert_eq!(invite_from_hash(""), None);
+        assert_eq!(invite_from_hash("#other"), None);
     }
 
     #[test]
