@@ -617,7 +617,7 @@ async fn receive(ctx: &Ctx, wait: u64) -> Result<Exit, CliError> {
         .filter(|(_, r)| matches!(r, Record::Receive(_)) && !r.is_final())
         .map(|(k, _)| k.clone())
         .collect();
-    let deadline = Instant::now() + Duration::from_secs(wait);
+    let deadline = Instant::now().checked_add(Duration::from_secs(wait));
     let mut reports = std::collections::BTreeMap::new();
     loop {
         let started = h.receive_pass().await?;
@@ -631,7 +631,10 @@ async fn receive(ctx: &Ctx, wait: u64) -> Result<Exit, CliError> {
         if h.drive(&Mode::Blocked, &stop, None, &mut |_| {}).await? == End::Stopped {
             return Err(interrupted());
         }
-        if !started.is_empty() || !pending.is_empty() || Instant::now() >= deadline {
+        if !started.is_empty()
+            || !pending.is_empty()
+            || deadline.is_some_and(|d| Instant::now() >= d)
+        {
             break;
         }
         if stop.sleep(Duration::from_secs(1)).await {
@@ -714,9 +717,14 @@ async fn swap_create(
         .collect::<Result<Vec<_>, _>>()?;
     let batch_id = OsEntropy.uuid_v4();
     let now = h.now();
-    let invite = h
-        .wallet
-        .create_invite(&h.keys, &coins, want, batch_id, now + expires_in, now)?;
+    let invite = h.wallet.create_invite(
+        &h.keys,
+        &coins,
+        want,
+        batch_id,
+        now.saturating_add(expires_in),
+        now,
+    )?;
     h.persist()?;
     let code = invite.encode();
     ctx.note(&format!(
@@ -1431,7 +1439,7 @@ async fn daemon(ctx: &Ctx, poll: u64, receive: bool) -> Result<Exit, CliError> {
     );
     let mode = Mode::Forever {
         receive,
-        poll: Duration::from_secs(poll.max(1)),
+        poll: Duration::from_secs(poll.clamp(1, 3600)),
     };
     h.drive(&mode, &stop, None, &mut |_| {}).await?;
     h.log.say(
