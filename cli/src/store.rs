@@ -238,9 +238,9 @@ impl DataDir {
         ))
     }
 
-    /// Takes the wallet's lock. When a daemon serves the wallet, waits (up
-    /// to 20 s) for it to let go between two events; otherwise says at once
-    /// who holds it.
+    /// Takes the wallet's lock, waiting up to 2 s for another command to
+    /// finish, or up to 20 s for a daemon serving the wallet to let go
+    /// between two events; then says who holds it.
     pub fn lock(&self, name: &str) -> Result<WalletLock, CliError> {
         let start = std::time::Instant::now();
         loop {
@@ -249,7 +249,10 @@ impl DataDir {
                 Err(holder) => holder,
             };
             let daemon = self.daemon_running(name);
-            if !daemon || start.elapsed() > std::time::Duration::from_secs(20) {
+            // Another short command finishes in a moment; a daemon lets go
+            // between events.
+            let patience = if daemon { 20 } else { 2 };
+            if start.elapsed() > std::time::Duration::from_secs(patience) {
                 let who = match holder.as_str() {
                     "" => String::new(),
                     pid => format!(" (process {pid})"),

@@ -153,10 +153,13 @@ fn wrong_password_bad_input_and_unreachable_relay_are_clear_errors() {
     let mut waiting = cli.command("alice", &["receive", "--wait", "20"]);
     waiting.stdout(std::process::Stdio::null());
     let mut waiting = waiting.spawn().unwrap();
+    // The holder writes its process id into the lock file.
+    let lock_file = cli.data_dir().join("alice.lock");
+    let pid = waiting.id().to_string();
     common::wait_until(
         Duration::from_secs(30),
         "the receive to hold the lock",
-        || cli.run("alice", &["address"]).code == 8,
+        || std::fs::read_to_string(&lock_file).is_ok_and(|s| s.trim() == pid),
     );
     let o = cli.run("alice", &["address"]);
     assert_eq!(o.code, 8, "{}", o.stderr);
