@@ -148,7 +148,7 @@ pub enum SwapCmd {
     },
     /// Join an invite with coins: prints the join answer for the creator.
     Join {
-        /// The invite (lsi1…).
+        /// The invite (lsi1…), or a web wallet link ending in #join=lsi1…
         invite: String,
         /// Coins to give (ids or unique prefixes).
         #[arg(long, required = true, num_args = 1..)]

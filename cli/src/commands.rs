@@ -727,15 +727,16 @@ async fn swap_create(
     )?;
     h.persist()?;
     let code = invite.encode();
+    let link = format!("{}/#join={code}", ctx.g.relay.trim_end_matches('/'));
     ctx.note(&format!(
-        "Invite for swap {}: you give {}, you want at least {}.\nGive it to the other party; they run `lockstep swap join <invite> --give <coin>` and send you their answer, which you accept with `lockstep swap accept <answer>`.",
+        "Invite for swap {}: you give {}, you want at least {}.\nGive it to the other party (or this link, which opens the web wallet's join form: {link});\nthey run `lockstep swap join <invite> --give <coin>` and send you their answer, which you accept with `lockstep swap accept <answer>`.",
         render::short(&batch_id),
-        render::sat(invite.gives_total() as u64),
+        render::sat(u64::try_from(invite.gives_total()).unwrap_or(u64::MAX)),
         render::sat(want)
     ));
     ctx.emit(
         &code,
-        json!({"invite": code, "batch_id": batch_id, "gives": invite.gives(), "want": want, "expires_at": invite.expires_at()}),
+        json!({"invite": code, "link": link, "batch_id": batch_id, "gives": invite.gives(), "want": want, "expires_at": invite.expires_at()}),
     );
     Ok(Exit::Ok)
 }
@@ -748,7 +749,11 @@ async fn swap_join(
     no_wait: bool,
 ) -> Result<Exit, CliError> {
     let mut h = ctx.host().await?;
-    let code = code.trim();
+    // The web wallet shares invites as links too: `https://relay/#join=lsi1…`.
+    let code = match code.split_once("#join=") {
+        Some((_, c)) => c.trim(),
+        None => code.trim(),
+    };
     let invite = Invite::decode(code, h.wallet.network)?;
     let now = h.now();
     if invite.is_expired(now) {
@@ -778,7 +783,7 @@ async fn swap_join(
                 .map(|c| c.amount)
                 .sum()
         ),
-        render::sat(invite.gives_total() as u64)
+        render::sat(u64::try_from(invite.gives_total()).unwrap_or(u64::MAX))
     ));
     if !ctx.json() {
         println!("{answer}");

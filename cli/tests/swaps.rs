@@ -357,7 +357,9 @@ fn swap_commands_work_beside_a_running_daemon() {
     let mut alice = cli.daemon("alice");
     alice.wait_started();
     let invite = p.invite();
-    let answer = p.join(&invite, &["--no-wait"]);
+    // Joined through the web wallet's link form of the invite.
+    let link = format!("{}/#join={invite}", p.relay.base);
+    let answer = p.join(&link, &["--no-wait"]);
     let o = cli.run("alice", &["swap", "accept", &answer, "--no-wait"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let bob = cli.daemon("bob");
