@@ -223,6 +223,19 @@ fn abort_before_unlock_returns_both_coins() {
     assert_eq!(st["swaps"][0]["phase"], "verifying");
     assert_eq!(st["swaps"][0]["gets"][0]["state"], "checked");
     assert_eq!(st["swaps"][0]["gets"][0]["report"]["all_passed"], true);
+    // Bob watches, then stops watching (SIGTERM): exit 10, nothing lost.
+    let out = cli.data.path().join("bob-watch.out");
+    let mut cmd = cli.command("bob", &["swap", "status", "--watch"]);
+    cmd.stdout(std::fs::File::create(&out).unwrap());
+    let mut watch = cmd.spawn().unwrap();
+    wait_until(LIMIT, "the watch's first view", || {
+        std::fs::read_to_string(&out).is_ok_and(|s| s.contains("Swap "))
+    });
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &watch.id().to_string()])
+        .status();
+    assert_eq!(watch.wait().unwrap().code(), Some(10));
+    assert_eq!(p.phase("bob"), "verifying");
     // She aborts instead: she gets her coin back at once.
     let o = cli.run("alice", &["swap", "abort"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
@@ -362,12 +375,37 @@ fn swap_commands_work_beside_a_running_daemon() {
     let answer = p.join(&link, &["--no-wait"]);
     let o = cli.run("alice", &["swap", "accept", &answer, "--no-wait"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    let bob = cli.daemon("bob");
+    let bob = cli.daemon_with("bob", &["--json"]);
     p.wait_phase("alice", &["completed"]);
     p.wait_phase("bob", &["completed"]);
     assert!(alice.log().contains("changed on disk"), "{}", alice.log());
     assert_eq!(terminate(alice), 0);
-    assert_eq!(terminate(bob), 0);
+    let bob_out = {
+        let out = bob.out.clone();
+        assert_eq!(terminate(bob), 0);
+        std::fs::read_to_string(out).unwrap()
+    };
+    // --json: one event per line, each with its time.
+    let events: Vec<serde_json::Value> = bob_out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(events.iter().all(|e| e["time"].is_u64()), "{bob_out}");
+    let names: Vec<&str> = events.iter().filter_map(|e| e["event"].as_str()).collect();
+    assert_eq!(names.first(), Some(&"started"), "{bob_out}");
+    assert_eq!(names.last(), Some(&"stopped"), "{bob_out}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "swap_phase" && e["phase"] == "completed"),
+        "{bob_out}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "checked" && e["report"]["all_passed"] == true),
+        "{bob_out}"
+    );
     assert_eq!(cli.balance("alice"), 7_000);
     p.assert_conserved();
 }

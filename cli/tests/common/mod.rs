@@ -223,27 +223,41 @@ impl Cli {
     /// Starts `lockstep daemon`; its stderr goes to a log file beside the
     /// wallets (read by [`terminate`] to know it is listening for signals).
     pub fn daemon(&self, wallet: &str) -> Daemon {
-        let log = tempfile::Builder::new()
-            .prefix(&format!("{wallet}-daemon-"))
-            .suffix(".log")
-            .tempfile_in(self.data.path())
-            .unwrap()
-            .into_temp_path()
-            .keep()
-            .unwrap();
-        let mut c = self.command(wallet, &["daemon", "--poll", "1"]);
-        c.stdout(Stdio::null())
+        self.daemon_with(wallet, &[])
+    }
+
+    /// `lockstep [extra…] daemon --poll 1`, stdout and stderr to files.
+    pub fn daemon_with(&self, wallet: &str, extra: &[&str]) -> Daemon {
+        let file = |suffix: &str| {
+            tempfile::Builder::new()
+                .prefix(&format!("{wallet}-daemon-"))
+                .suffix(suffix)
+                .tempfile_in(self.data.path())
+                .unwrap()
+                .into_temp_path()
+                .keep()
+                .unwrap()
+        };
+        let (log, out) = (file(".log"), file(".out"));
+        let mut args = extra.to_vec();
+        args.extend_from_slice(&["daemon", "--poll", "1"]);
+        let mut c = self.command(wallet, &args);
+        c.stdout(std::fs::File::create(&out).unwrap())
             .stderr(std::fs::File::create(&log).unwrap());
         Daemon {
             child: c.spawn().expect("daemon starts"),
             log,
+            out,
         }
     }
 }
 
 pub struct Daemon {
     pub child: Child,
+    /// Its stderr (sentences).
     pub log: PathBuf,
+    /// Its stdout (JSON lines with --json).
+    pub out: PathBuf,
 }
 
 impl Daemon {
@@ -251,10 +265,16 @@ impl Daemon {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    pub fn out(&self) -> String {
+        std::fs::read_to_string(&self.out).unwrap_or_default()
+    }
+
     /// Waits until the daemon holds the wallet and listens for signals.
     pub fn wait_started(&mut self) {
         wait_until(Duration::from_secs(30), "the daemon to start", || {
-            self.log().contains("Ctrl-c to stop") || self.child.try_wait().unwrap().is_some()
+            self.log().contains("Ctrl-c to stop")
+                || self.out().contains("\"event\":\"started\"")
+                || self.child.try_wait().unwrap().is_some()
         });
     }
 }
