@@ -215,9 +215,27 @@ fn abort_before_unlock_returns_both_coins() {
     let p = funded(120);
     let cli = &p.cli;
     let invite = p.invite();
+    // A stale copy of Alice's wallet, from before her coin entered the swap.
+    let backup = cli.data.path().join("alice.backup");
+    cli.ok("alice", &["wallet", "export", backup.to_str().unwrap()]);
+    let mut cmd = cli.command("stale", &["wallet", "import", backup.to_str().unwrap()]);
+    cmd.env("LOCKSTEP_PASSWORD", common::password_of("alice"));
+    assert_eq!(cli.run_with(cmd, LIMIT).code, 0);
     let answer = p.join(&invite, &["--manual"]);
     let o = cli.run("alice", &["swap", "accept", &answer, "--manual"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
+    // The stale copy tries to send the coin elsewhere: the relay refuses
+    // (the coin is locked in the open swap), exit 5, nothing moves.
+    let to = cli.ok("bob", &["address"]);
+    let mut cmd = cli.command("stale", &["send", &p.coin_a, &to]);
+    cmd.env("LOCKSTEP_PASSWORD", common::password_of("alice"));
+    let o = cli.run_with(cmd, LIMIT);
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("The relay refused the transfer"),
+        "{}",
+        o.stderr
+    );
     // Alice has checked Bob's coin and waits for her confirmation.
     let st = cli.json("alice", &["swap", "status"]);
     assert_eq!(st["swaps"][0]["phase"], "verifying");
