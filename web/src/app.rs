@@ -1423,17 +1423,29 @@ impl App {
                 <ul class="records" data-testid="transfers">
                     { for recs.into_iter().map(|(rid, r)| {
                         let (text, state) = view::record_summary(r);
+                        use wallet_core::machine::receive::ReceivePhase;
                         let report = match r {
                             Record::Receive(rc) => match &rc.phase {
-                                wallet_core::machine::receive::ReceivePhase::Rejected { report } => Some(report.clone()),
-                                _ => None,
+                                ReceivePhase::Rejected { report }
+                                | ReceivePhase::Receiving { report, .. }
+                                | ReceivePhase::Failed { report, .. } => Some(report.clone()),
+                                ReceivePhase::Received { .. } => self
+                                    .host
+                                    .as_ref()
+                                    .and_then(|h| h.reports.borrow().get(rid).cloned()),
                             },
                             _ => None,
                         };
+                        let failed = report.as_ref().is_some_and(|r| !r.all_passed());
                         html! {
                             <li class={classes!("record", state)} data-record={rid.clone()} data-state={state}>
                                 <span>{text}</span>
-                                if let Some(report) = report { <Checks report={report}/> }
+                                if let Some(report) = report {
+                                    <details class="checks-box" open={failed}>
+                                        <summary>{if failed { "A check failed: the coin was refused" } else { "Every check passed (§7)" }}</summary>
+                                        <Checks report={report}/>
+                                    </details>
+                                }
                             </li>
                         }
                     }) }

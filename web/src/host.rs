@@ -163,6 +163,9 @@ pub struct Host {
     pub problem: RefCell<Option<UiError>>,
     /// Set when another tab took the wallet over.
     pub lost_lease: Cell<bool>,
+    /// The §7 report of each plain receive checked in this session, by
+    /// record id (a received coin's record no longer carries it).
+    pub reports: RefCell<BTreeMap<String, wallet_core::verify::Report>>,
     notify: Rc<dyn Fn()>,
 }
 
@@ -195,6 +198,7 @@ impl Host {
             stopped: Cell::new(false),
             problem: RefCell::new(None),
             lost_lease: Cell::new(false),
+            reports: RefCell::default(),
             notify,
         });
         let h = host.clone();
@@ -799,8 +803,9 @@ impl Host {
                 return Ok(());
             }
             let now = self.env.now();
-            let rec = Receive::new(msg, report, index, now);
+            let rec = Receive::new(msg, report.clone(), index, now);
             let (rid, actions) = self.wallet.borrow_mut().start_receive(rec);
+            self.reports.borrow_mut().insert(rid.clone(), report);
             let _ = self.started(&rid, actions).await;
         }
         Ok(())
