@@ -20,6 +20,8 @@ pub mod keys;
 pub mod keyshare;
 pub mod machine;
 pub mod message;
+#[cfg(test)]
+mod props;
 pub mod receipt;
 pub mod rules;
 pub mod serve;
