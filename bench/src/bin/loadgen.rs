@@ -1,0 +1,273 @@
+//! `loadgen`: drives a Lockstep relay on loopback with parallel native
+//! clients and prints Markdown tables (see the crate docs and README
+//! "Benchmarks").
+//!
+//! cargo run --release -p lockstep-bench --bin loadgen -- [options]
+
+use clap::Parser;
+use lockstep_bench::*;
+use std::sync::Arc;
+use std::time::Duration;
+use wallet_core::client::RelayClient;
+
+#[derive(Debug, Parser)]
+#[command(name = "loadgen", about = "Load generator for the Lockstep relay")]
+struct Args {
+    /// Backends to start in-process: sqlite, postgres, or both.
+    #[arg(long, default_value = "sqlite,postgres", value_delimiter = ',')]
+    backend: Vec<String>,
+    /// Client counts to run each workload with.
+    #[arg(long, default_value = "1,32", value_delimiter = ',')]
+    clients: Vec<usize>,
+    /// Seconds per workload and client count.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Most operations per workload and client count.
+    #[arg(long, default_value_t = 100_000)]
+    max_ops: u64,
+    /// Workloads: transfers, swaps.
+    #[arg(long, default_value = "transfers,swaps", value_delimiter = ',')]
+    workloads: Vec<String>,
+    /// Batch sizes for the scaling run ("" or 0: skip it).
+    #[arg(long, default_value = "2,100,1000")]
+    batch_sizes: String,
+    /// Parallel requests while setting a scaling batch up.
+    #[arg(long, default_value_t = 16)]
+    setup_parallel: usize,
+    /// Worker threads of the relay's runtime (the clients get their own).
+    #[arg(long, default_value_t = 2)]
+    relay_threads: usize,
+    /// Worker threads of the clients' runtime.
+    #[arg(long, default_value_t = 2)]
+    client_threads: usize,
+    /// A database on the local PostgreSQL server to connect to for creating
+    /// (and dropping) the benchmark's own database.
+    #[arg(
+        long,
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres",
+        env = "LOCKSTEP_BENCH_PG"
+    )]
+    pg_admin: String,
+    /// Benchmark a relay already running at this URL instead (loopback
+    /// only; start it with --rate-limit 0). No fsync figures then.
+    #[arg(long)]
+    target: Option<String>,
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    // The relay logs every request at INFO in production: keep that cost
+    // (formatting), not the terminal.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::sink)
+        .init();
+    match run(&args) {
+        Ok(0) => std::process::ExitCode::SUCCESS,
+        Ok(failed) => {
+            eprintln!("loadgen: {failed} operations failed");
+            std::process::ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Returns how many operations failed.
+fn run(args: &Args) -> BenchResult<usize> {
+    if let Some(t) = &args.target {
+        let host = t
+            .trim_start_matches("http://")
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("");
+        if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+            return Err(format!("--target must be a loopback URL, not {t}"));
+        }
+    }
+    let mut backends = Vec::new();
+    for b in &args.backend {
+        backends.push(match b.as_str() {
+            "sqlite" => Backend::Sqlite,
+            "postgres" | "postgresql" => Backend::Postgres,
+            other => return Err(format!("unknown backend {other}")),
+        });
+    }
+    if args.target.is_some() {
+        backends = vec![Backend::Sqlite];
+    }
+    let mut batch_sizes = Vec::new();
+    for b in args
+        .batch_sizes
+        .split(',')
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+    {
+        match b.parse::<usize>() {
+            Ok(0) => {}
+            Ok(n) => batch_sizes.push(n),
+            Err(_) => return Err(format!("--batch-sizes: {b} is not a number")),
+        }
+    }
+    let clients_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.client_threads.max(1))
+        .thread_name("client")
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+
+    println!(
+        "loadgen: {} s per run, at most {} operations; clients {:?}; relay {} threads, clients {} threads",
+        args.duration, args.max_ops, args.clients, args.relay_threads, args.client_threads
+    );
+    let mut rows = Vec::new();
+    let mut scaling = Vec::new();
+    let mut details = String::new();
+    let mut failed = 0;
+    for backend in backends {
+        // A batch of 1000 is set up one join at a time: a long deadline.
+        let local = match &args.target {
+            Some(_) => None,
+            None => Some(LocalRelay::start(
+                backend,
+                &args.pg_admin,
+                3_600,
+                args.relay_threads,
+            )?),
+        };
+        let base = match (&local, &args.target) {
+            (Some(l), _) => l.base.clone(),
+            (None, Some(t)) => t.trim_end_matches('/').to_string(),
+            (None, None) => unreachable!(),
+        };
+        let stats = local.as_ref().and_then(LocalRelay::stats);
+        let rec = Arc::new(Recorder::default());
+        let http = Http {
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(256)
+                .build()
+                .map_err(|e| e.to_string())?,
+            base: base.clone(),
+            rec: rec.clone(),
+        };
+        let label = if args.target.is_some() {
+            "target"
+        } else {
+            match backend {
+                Backend::Sqlite => "SQLite",
+                Backend::Postgres => "PostgreSQL",
+            }
+        };
+        eprintln!("loadgen: {label} relay at {base}");
+        let result: BenchResult<()> = clients_rt.block_on(async {
+            let client = RelayClient::new(http.clone());
+            let relay_key = client
+                .config()
+                .await
+                .map_err(|e| format!("config: {e}"))?
+                .relay_pubkey;
+            // Testkit parties are seeded: every swap of the run gets its own seeds.
+            let seeds = Arc::new(std::sync::atomic::AtomicU64::new(
+                u64::from_le_bytes(random::<8>()) >> 8,
+            ));
+            for workload in &args.workloads {
+                for &n in &args.clients {
+                    let duration = Duration::from_secs(args.duration);
+                    let p = match workload.as_str() {
+                        "transfers" => {
+                            let c = client.clone();
+                            run_phase(
+                                "transfers",
+                                n,
+                                duration,
+                                args.max_ops,
+                                &rec,
+                                &stats,
+                                move |_| {
+                                    let c = c.clone();
+                                    async move { transfer(&c, &relay_key).await }
+                                },
+                            )
+                            .await
+                        }
+                        "swaps" => {
+                            let (h, seeds) = (http.clone(), seeds.clone());
+                            run_phase(
+                                "swaps",
+                                n,
+                                duration,
+                                args.max_ops,
+                                &rec,
+                                &stats,
+                                move |_| {
+                                    let w = Net {
+                                        client: RelayClient::new(h.clone()),
+                                    };
+                                    let seed =
+                                        seeds.fetch_add(4, std::sync::atomic::Ordering::Relaxed);
+                                    async move { swap(&w, seed).await }
+                                },
+                            )
+                            .await
+                        }
+                        other => return Err(format!("unknown workload {other}")),
+                    };
+                    eprintln!(
+                        "loadgen: {label} {workload} x{n}: {} in {:.1} s ({:.1}/s), {} failed",
+                        p.ops,
+                        p.elapsed.as_secs_f64(),
+                        p.rate(),
+                        p.failures.len()
+                    );
+                    for f in p.failures.iter().take(3) {
+                        eprintln!("loadgen:   failure: {f}");
+                    }
+                    failed += p.failures.len();
+                    details.push_str(&format!(
+                        "\n{label}, {workload}, {n} clients:\n\n{}",
+                        endpoint_table(&p)
+                    ));
+                    rows.push(phase_row(backend, &p));
+                }
+            }
+            for &n in &batch_sizes {
+                rec.take();
+                let s = batch_scaling(&client, relay_key, n, args.setup_parallel).await?;
+                if s.final_state != "committed" || s.received != n {
+                    return Err(format!(
+                        "batch of {n}: state {}, {} of {n} received",
+                        s.final_state, s.received
+                    ));
+                }
+                eprintln!(
+                    "loadgen: {label} batch of {n}: committed, all received, {:.1} s",
+                    s.elapsed.as_secs_f64()
+                );
+                scaling.push(scaling_row(backend, &s));
+            }
+            Ok(())
+        });
+        if let Some(l) = local {
+            l.stop()?;
+        }
+        result?;
+    }
+
+    println!("\n{PHASE_HEADER}");
+    for r in &rows {
+        println!("{r}");
+    }
+    if !scaling.is_empty() {
+        println!("\nBatch scaling (k = n/10, at most 10):\n\n{SCALING_HEADER}");
+        for r in &scaling {
+            println!("{r}");
+        }
+    }
+    println!("\nPer endpoint:\n{details}");
+    Ok(failed)
+}
