@@ -736,12 +736,24 @@ pub fn ms(us: u64) -> String {
     format!("{:.2}", us as f64 / 1000.0)
 }
 
-fn mean(v: &[u64]) -> u64 {
-    if v.is_empty() {
-        0
-    } else {
-        v.iter().sum::<u64>() / v.len() as u64
+/// Writes and syncs 4 KiB `count` times in a temporary file under `dir`:
+/// the disk's durable commits per second, for context.
+pub fn fsync_probe(dir: &std::path::Path, count: u32) -> BenchResult<f64> {
+    use std::io::Write;
+    let path = dir.join(format!(
+        "loadgen-fsync-probe-{}",
+        wallet_core::hex::encode(&random::<4>())
+    ));
+    let mut f = std::fs::File::create(&path).map_err(|e| e.to_string())?;
+    let block = [0x5au8; 4096];
+    let started = Instant::now();
+    for _ in 0..count {
+        f.write_all(&block).map_err(|e| e.to_string())?;
+        f.sync_data().map_err(|e| e.to_string())?;
     }
+    let rate = f64::from(count) / started.elapsed().as_secs_f64().max(1e-9);
+    let _ = std::fs::remove_file(&path);
+    Ok(rate)
 }
 
 /// A Markdown table of a phase's endpoints.
@@ -786,26 +798,30 @@ pub fn phase_row(backend: Backend, p: &Phase) -> String {
 
 pub const PHASE_HEADER: &str = "| backend | workload | clients | completed | per second | p50 ms | p99 ms | requests per fsync (requests/commits) | failed |\n|---|---|---:|---:|---:|---:|---:|---:|---:|";
 
+/// How many requests at each end of a batch are compared: a tenth of the
+/// batch, 1 to 50 (single requests are at the mercy of one fsync).
+pub fn ends(n: usize) -> usize {
+    (n / 10).clamp(1, 50)
+}
+
 pub fn scaling_row(backend: Backend, s: &Scaling) -> String {
-    let k = (s.coins / 10).clamp(1, 10);
-    let first = mean(&s.unlocks[..k]);
-    let last = mean(&s.unlocks[s.unlocks.len() - k..]);
-    let jfirst = mean(&s.joins[..k]);
-    let jlast = mean(&s.joins[s.joins.len() - k..]);
+    let k = ends(s.coins);
+    let (n_u, n_j) = (s.unlocks.len(), s.joins.len());
+    let first = percentile(&s.unlocks[..k.min(n_u)], 50.0);
+    let last = percentile(&s.unlocks[n_u.saturating_sub(k)..], 50.0);
     format!(
-        "| {backend} | {} | {} | {} | {} | {} | {:.2} | {} | {} | {} | {} | {:.1} s |",
+        "| {backend} | {} | {k} | {} | {} | {} | {} | {:.2} | {} | {} | {} | {:.1} s |",
         s.coins,
-        ms(s.unlocks[0]),
-        ms(*s.unlocks.last().unwrap_or(&0)),
+        ms(s.unlocks.first().copied().unwrap_or(0)),
+        ms(s.unlocks.last().copied().unwrap_or(0)),
         ms(first),
         ms(last),
         last as f64 / first.max(1) as f64,
-        ms(percentile(&s.unlocks, 50.0)),
-        ms(jfirst),
-        ms(jlast),
+        ms(percentile(&s.joins[..k.min(n_j)], 50.0)),
+        ms(percentile(&s.joins[n_j.saturating_sub(k)..], 50.0)),
         s.final_state,
         s.elapsed.as_secs_f64()
     )
 }
 
-pub const SCALING_HEADER: &str = "| backend | coins | first unlock ms | last unlock (commit) ms | first k unlocks, mean ms | last k unlocks, mean ms | last/first (k) | unlock p50 ms | first k joins ms | last k joins ms | batch | total |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|";
+pub const SCALING_HEADER: &str = "| backend | coins | k | first unlock ms | last unlock (commits) ms | first k unlocks, median ms | last k unlocks, median ms | last/first (k medians) | first k joins, median ms | last k joins, median ms | batch | total |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|";
