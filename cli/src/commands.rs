@@ -139,21 +139,27 @@ fn keys_of(store: &Store) -> Result<WalletKeys, CliError> {
 /// once; the wallet file is consistent at every instant anyway.
 fn stop_signal() -> Stop {
     let (tx, rx) = tokio::sync::watch::channel(false);
+    // Install both handlers now, before the caller prints anything: a
+    // supervisor (or a test) may signal as soon as it sees output, and a
+    // handler installed later inside the task would miss it.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut int = signal(SignalKind::interrupt()).ok();
+    let mut term = signal(SignalKind::terminate()).ok();
     tokio::spawn(async move {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         let mut count = 0;
         loop {
-            match term.as_mut() {
-                Some(t) => {
-                    tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = t.recv() => {}
-                    }
-                }
-                None => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
+            let got = match (int.as_mut(), term.as_mut()) {
+                (Some(i), Some(t)) => tokio::select! {
+                    v = i.recv() => v,
+                    v = t.recv() => v,
+                },
+                (Some(i), None) => i.recv().await,
+                (None, Some(t)) => t.recv().await,
+                (None, None) => None,
+            };
+            if got.is_none() {
+                // No handler could be installed: never signal a stop.
+                std::future::pending::<()>().await;
             }
             count += 1;
             if count > 1 {
