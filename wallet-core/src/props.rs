@@ -98,8 +98,10 @@ fn message_round_trip(plain: &[u8], o: [u8; 32], e: [u8; 32], tamper: usize) {
     );
 }
 
+// Both runs use one module name, so each test has the same name natively
+// and in the browser (scripts/test.sh compares the two lists by name).
 #[cfg(not(target_arch = "wasm32"))]
-mod native {
+mod cases {
     use super::*;
     use proptest::prelude::*;
 
@@ -139,7 +141,7 @@ mod native {
 }
 
 #[cfg(target_arch = "wasm32")]
-mod browser {
+mod cases {
     use super::*;
     use crate::entropy::{Entropy, SeededEntropy};
     use wasm_bindgen_test::wasm_bindgen_test as test;

@@ -49,13 +49,18 @@ mod tests;
 /// # Panics
 /// If the future is pending: it waits for something the sim cannot give.
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
+    now_or_never(future)
+        .unwrap_or_else(|| panic!("block_on: the future is pending, but the sim never waits"))
+}
+
+/// The future's output if it is ready when first polled, else `None`.
+pub fn now_or_never<F: Future>(future: F) -> Option<F::Output> {
+    match pin!(future)
         .as_mut()
         .poll(&mut Context::from_waker(Waker::noop()))
     {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("block_on: the future is pending, but the sim never waits"),
+        Poll::Ready(v) => Some(v),
+        Poll::Pending => None,
     }
 }
 
