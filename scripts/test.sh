@@ -134,7 +134,7 @@ fi
 step web-build bash scripts/build-web.sh || true
 
 # The relay as one statically linked binary (musl), checked with file and
-# ldd and started once; a release build, about 3-5 minutes on 2 cores.
+# ldd and started once; a clean release build, 3-5.5 minutes on 2 cores.
 step static-relay bash scripts/static-relay.sh || true
 
 # End-to-end tests (real relay, real page in Chromium) go here once they exist.
