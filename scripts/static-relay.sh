@@ -8,9 +8,10 @@
 # the gnu target with `-C target-feature=+crt-static`. rusqlite bundles SQLite
 # and tokio-postgres uses no TLS, so no system C library is needed besides libc.
 #
-# Usage: bash scripts/static-relay.sh [--profile NAME] [--out PATH]
+# Usage: bash scripts/static-relay.sh [--profile NAME] [--out PATH] [--gnu]
 #   --profile  cargo profile (default: release, the one operators ship)
 #   --out      where to copy the binary (default: target/static/relay)
+#   --gnu      use the gnu fallback even when musl is available
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,11 +20,13 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 profile=release
 out="$ROOT/target/static/relay"
+force_gnu=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --profile) profile=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
-        *) echo "usage: $0 [--profile NAME] [--out PATH]" >&2; exit 2 ;;
+        --gnu) force_gnu=1; shift ;;
+        *) echo "usage: $0 [--profile NAME] [--out PATH] [--gnu]" >&2; exit 2 ;;
     esac
 done
 
@@ -31,11 +34,12 @@ say() { printf 'static-relay: %s\n' "$*"; }
 fail() { printf 'static-relay: FAIL: %s\n' "$*" >&2; exit 1; }
 
 musl=x86_64-unknown-linux-musl
-if rustup target list --installed 2>/dev/null | grep -qx "$musl" && command -v musl-gcc >/dev/null 2>&1; then
+if [ "$force_gnu" = 0 ] && rustup target list --installed 2>/dev/null | grep -qx "$musl" && command -v musl-gcc >/dev/null 2>&1; then
     target=$musl
     flags=""
 else
-    say "no $musl target or no musl-gcc (scripts/setup.sh installs both); using gnu with +crt-static"
+    [ "$force_gnu" = 1 ] || say "no $musl target or no musl-gcc (scripts/setup.sh installs both)"
+    say "using the gnu target with +crt-static"
     target=x86_64-unknown-linux-gnu
     # With an explicit --target, RUSTFLAGS reach only the target's crates,
     # not build scripts and proc-macros (which stay dynamic host programs).
