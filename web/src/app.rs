@@ -1376,7 +1376,7 @@ impl App {
                         { for coins.iter().map(|c| {
                             let open = c.swap.as_ref().map(|(rid, _)| { let rid = rid.clone(); link.callback(move |_| Msg::OpenSwap(rid.clone())) });
                             html! {
-                                <li class={classes!("coin", c.state)} data-coin={c.id.to_string()} data-state={c.state}>
+                                <li class={classes!("coin", c.state)} data-coin={c.id.to_string()} data-state={c.state} data-sats={c.amount.to_string()}>
                                     <span class="amount">{sats(c.amount)}</span>
                                     <span class="id" title={c.id.to_string()}>{short_id(&c.id)}</span>
                                     <span class="state">{&c.label}</span>
