@@ -1,45 +1,86 @@
 //! Keys (§2): a 12-word BIP39 phrase, BIP32 derivation of the user key at
 //! `m/86'/0'/0'/0/i` and the auth key at `m/89'/0'/0'/0/i`.
+//!
+//! BIP39 is written here (wordlist, checksum, PBKDF2 seed) rather than taken
+//! from the `bip39` crate, which brought a second SHA-2 implementation and
+//! Unicode tables into the web wallet.
 
 use crate::error::Error;
 use crate::signing::message_hash;
 use crate::types::{Point, Scalar, Sig, XOnly};
 use bip32::{ChildNumber, DerivationPath, XPrv};
+use hmac::{Hmac, KeyInit, Mac};
 use k256::schnorr;
+use sha2::{Digest, Sha256, Sha512};
 use std::str::FromStr;
 
-/// A validated 12-word English recovery phrase.
+/// The BIP39 English wordlist, one word a line, sorted.
+const WORDLIST: &str = include_str!("bip39-english.txt");
+
+fn word(index: u16) -> &'static str {
+    WORDLIST.lines().nth(usize::from(index)).unwrap_or_default()
+}
+
+fn word_index(word: &str) -> Option<u16> {
+    // 2048 entries: fits a u16.
+    WORDLIST.lines().position(|w| w == word).map(|i| i as u16)
+}
+
+/// A validated 12-word English recovery phrase (BIP39, 128 bits of
+/// entropy and a 4-bit checksum).
 #[derive(Clone, PartialEq, Eq)]
-pub struct Mnemonic(bip39::Mnemonic);
+pub struct Mnemonic([u8; 16]);
 
 impl Mnemonic {
     /// A new phrase from 16 bytes of caller-supplied CSPRNG output.
     pub fn from_entropy(entropy: [u8; 16]) -> Self {
-        // 128 bits is a valid BIP39 entropy length, so this cannot fail.
-        Mnemonic(bip39::Mnemonic::from_entropy(&entropy).unwrap_or_else(|_| unreachable!()))
+        Mnemonic(entropy)
     }
 
     /// Parses a phrase typed by a person: case and extra spaces are forgiven,
     /// a wrong word or checksum is named.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+        let words: Vec<String> = text
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect();
         if words.len() != 12 {
             return Err(Error::MnemonicWordCount(words.len()));
         }
-        let normalized = words.join(" ");
-        match bip39::Mnemonic::parse_in_normalized(bip39::Language::English, &normalized) {
-            Ok(m) => Ok(Mnemonic(m)),
-            Err(bip39::Error::UnknownWord(i)) => Err(Error::UnknownMnemonicWord {
+        let mut bits: u128 = 0;
+        let mut last = 0;
+        for (i, w) in words.iter().enumerate() {
+            let index = word_index(w).ok_or_else(|| Error::UnknownMnemonicWord {
                 position: i + 1,
-                word: words.get(i).cloned().unwrap_or_default(),
-            }),
-            Err(bip39::Error::InvalidChecksum) => Err(Error::MnemonicChecksum),
-            Err(_) => Err(Error::MnemonicWordCount(words.len())),
+                word: w.clone(),
+            })?;
+            if i < 11 {
+                bits |= u128::from(index) << (128 - 11 * (i + 1));
+            } else {
+                last = index;
+            }
         }
+        // The last word: the entropy's low 7 bits, then the 4 checksum bits.
+        bits |= u128::from(last >> 4);
+        let m = Mnemonic(bits.to_be_bytes());
+        if m.checksum() != last & 0xf {
+            return Err(Error::MnemonicChecksum);
+        }
+        Ok(m)
+    }
+
+    /// The first 4 bits of SHA-256 of the entropy.
+    fn checksum(&self) -> u16 {
+        u16::from(Sha256::digest(self.0)[0] >> 4)
     }
 
     pub fn words(&self) -> Vec<&'static str> {
-        self.0.words().collect()
+        let bits = u128::from_be_bytes(self.0);
+        let mut out: Vec<&'static str> = (0..11)
+            .map(|i| word(((bits >> (128 - 11 * (i + 1))) & 0x7ff) as u16))
+            .collect();
+        out.push(word(((bits & 0x7f) as u16) << 4 | self.checksum()));
+        out
     }
 
     pub fn phrase(&self) -> String {
@@ -48,7 +89,30 @@ impl Mnemonic {
 
     /// The BIP39 seed (empty passphrase).
     pub fn to_seed(&self) -> [u8; 64] {
-        self.0.to_seed_normalized("")
+        self.seed("")
+    }
+
+    /// PBKDF2-HMAC-SHA512 of the phrase, salt `"mnemonic" ‖ passphrase`,
+    /// 2048 rounds. The phrase is ASCII, so already in NFKD form; so must
+    /// `passphrase` be.
+    fn seed(&self, passphrase: &str) -> [u8; 64] {
+        let mac = Hmac::<Sha512>::new_from_slice(self.phrase().as_bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        let mut round = mac.clone();
+        round.update(b"mnemonic");
+        round.update(passphrase.as_bytes());
+        round.update(&1u32.to_be_bytes());
+        let mut u: [u8; 64] = round.finalize().into_bytes().into();
+        let mut out = u;
+        for _ in 1..2048 {
+            let mut round = mac.clone();
+            round.update(&u);
+            u = round.finalize().into_bytes().into();
+            for (o, b) in out.iter_mut().zip(u) {
+                *o ^= b;
+            }
+        }
+        out
     }
 }
 
@@ -169,27 +233,88 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    // BIP39 vector (Trezor set): entropy 0x00*16, passphrase "TREZOR".
+    // The official BIP39 vectors with 128 bits of entropy (Trezor set,
+    // passphrase "TREZOR"): entropy, phrase, seed.
+    const BIP39_VECTORS: [(&str, &str, &str); 8] = [
+        (
+            "00000000000000000000000000000000",
+            "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
+            "c55257c360c07c72029aebc1b53c05ed0362ada38ead3e3e9efa3708e53495531f09a6987599d18264c1e1c92f2cf141630c7a3c4ab7c81b2f001698e7463b04",
+        ),
+        (
+            "7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f",
+            "legal winner thank year wave sausage worth useful legal winner thank yellow",
+            "2e8905819b8723fe2c1d161860e5ee1830318dbf49a83bd451cfb8440c28bd6fa457fe1296106559a3c80937a1c1069be3a3a5bd381ee6260e8d9739fce1f607",
+        ),
+        (
+            "80808080808080808080808080808080",
+            "letter advice cage absurd amount doctor acoustic avoid letter advice cage above",
+            "d71de856f81a8acc65e6fc851a38d4d7ec216fd0796d0a6827a3ad6ed5511a30fa280f12eb2e47ed2ac03b5c462a0358d18d69fe4f985ec81778c1b370b652a8",
+        ),
+        (
+            "ffffffffffffffffffffffffffffffff",
+            "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong",
+            "ac27495480225222079d7be181583751e86f571027b0497b5b5d11218e0a8a13332572917f0f8e5a589620c6f15b11c61dee327651a14c34e18231052e48c069",
+        ),
+        (
+            "9e885d952ad362caeb4efe34a8e91bd2",
+            "ozone drill grab fiber curtain grace pudding thank cruise elder eight picnic",
+            "274ddc525802f7c828d8ef7ddbcdc5304e87ac3535913611fbbfa986d0c9e5476c91689f9c8a54fd55bd38606aa6a8595ad213d4c9c9f9aca3fb217069a41028",
+        ),
+        (
+            "c0ba5a8e914111210f2bd131f3d5e08d",
+            "scheme spot photo card baby mountain device kick cradle pact join borrow",
+            "ea725895aaae8d4c1cf682c1bfd2d358d52ed9f0f0591131b559e2724bb234fca05aa9c02c57407e04ee9dc3b454aa63fbff483a8b11de949624b9f1831a9612",
+        ),
+        (
+            "23db8160a31d3e0dca3688ed941adbf3",
+            "cat swing flag economy stadium alone churn speed unique patch report train",
+            "deb5f45449e615feff5640f2e49f933ff51895de3b4381832b3139941c57b59205a42480c52175b6efcffaa58a2503887c1e8b363a707256bdd2b587b46541f5",
+        ),
+        (
+            "f30f8c1da665478f49b001d94c5fc452",
+            "vessel ladder alter error federal sibling chat ability sun glass valve picture",
+            "2aaa9242daafcee6aa9d7269f17d4efe271e1b9a529178d7dc139cd18747090bf9d60295d0ce74309a78852a9caadf0af48aae1c6253839624076224374bc63f",
+        ),
+    ];
+
     #[test]
-    fn bip39_vector_all_zero_entropy() {
-        let m = Mnemonic::from_entropy([0u8; 16]);
-        assert_eq!(
-            m.phrase(),
-            "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
-        );
-        let seed = m.0.to_seed("TREZOR");
-        assert_eq!(
-            crate::hex::encode(&seed),
-            "c55257c360c07c72029aebc1b53c05ed0362ada38ead3e3e9efa3708e53495531f09a6987599d18264c1e1c92f2cf141630c7a3c4ab7c81b2f001698e7463b04"
-        );
+    fn bip39_official_vectors() {
+        for (entropy, phrase, seed) in BIP39_VECTORS {
+            let entropy: [u8; 16] = crate::hex::decode(entropy).unwrap().try_into().unwrap();
+            let m = Mnemonic::from_entropy(entropy);
+            assert_eq!(m.phrase(), phrase);
+            assert_eq!(Mnemonic::parse(phrase).unwrap(), m);
+            assert_eq!(crate::hex::encode(&m.seed("TREZOR")), seed);
+        }
     }
 
     #[test]
-    fn bip39_vector_7f() {
-        let m = Mnemonic::from_entropy([0x7f; 16]);
+    fn wordlist_is_the_bip39_english_list() {
+        let words: Vec<&str> = WORDLIST.lines().collect();
+        assert_eq!(words.len(), 2048);
+        assert!(
+            words.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no duplicates"
+        );
         assert_eq!(
-            m.phrase(),
-            "legal winner thank year wave sausage worth useful legal winner thank yellow"
+            (words[0], words[1000], words[2047]),
+            ("abandon", "laptop", "zoo")
+        );
+        assert_eq!(word_index("zoo"), Some(2047));
+        assert_eq!(word_index("zoos"), None);
+    }
+
+    #[test]
+    fn to_seed_has_an_empty_passphrase() {
+        // The seed of the all-zero phrase that the key vectors in
+        // PROTOCOL-NOTES.md start from (computed independently with
+        // Python's hashlib.pbkdf2_hmac).
+        let m = Mnemonic::from_entropy([0u8; 16]);
+        assert_eq!(m.to_seed(), m.seed(""));
+        assert_eq!(
+            crate::hex::encode(&m.to_seed()),
+            "5eb00bbddcf069084889a8ab9155568165f5c453ccb85e70811aaed6f6da5fc19a5ac40b389cd370d086206dec8aa6c43daea6690f20ad3d8d48b2d2ce9e38e4"
         );
     }
 
