@@ -27,6 +27,7 @@ pub mod rules;
 pub mod serve;
 pub mod signing;
 pub mod sim;
+mod tagged;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod types;

@@ -239,7 +239,7 @@ impl Vault {
         // Leading/trailing whitespace (and a UTF-8 BOM) is how editors and
         // downloads commonly alter a file; forgive it.
         let text = text.trim_start_matches('\u{feff}').trim();
-        let wire: VaultWire = serde_json::from_str(text).map_err(|_| {
+        let wire: VaultWire = serde_json::from_slice(text.as_bytes()).map_err(|_| {
             Error::CorruptWalletFile(
                 "it is not a Lockstep wallet backup (malformed JSON or unknown fields)",
             )

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A transfer or swap in progress (or finished, for the record).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[allow(clippy::large_enum_variant)] // few records per wallet; the swap is already boxed
 pub enum Record {
@@ -30,6 +30,17 @@ pub enum Record {
     Receive(Receive),
     Swap(Box<Swap>),
 }
+
+/// [`Record`] externally tagged, to read it tag first ([`crate::tagged`]).
+#[derive(Deserialize)]
+#[serde(remote = "Record", rename_all = "snake_case")]
+#[allow(dead_code, clippy::large_enum_variant)]
+enum RecordTwin {
+    Send(Send),
+    Receive(Receive),
+    Swap(Box<Swap>),
+}
+crate::tagged::tag_first!(Record, RecordTwin, "kind");
 
 impl Record {
     pub fn is_final(&self) -> bool {

@@ -94,7 +94,7 @@ pub fn export_backup(
 
 /// Reads a backup file's envelope (no password needed).
 pub fn parse_backup(text: &str) -> Result<BackupFile, UiError> {
-    let f: BackupFile = serde_json::from_str(text).map_err(|_| UiError::BadBackup)?;
+    let f: BackupFile = serde_json::from_slice(text.as_bytes()).map_err(|_| UiError::BadBackup)?;
     if f.format != BACKUP_FORMAT || f.version != 1 {
         return Err(UiError::BadBackup);
     }

@@ -113,7 +113,7 @@ impl Store {
         let mut out = Vec::new();
         for name in self.db.keys("wallets").await.map_err(storage_error)? {
             if let Some(text) = self.db.get("wallets", &name).await.map_err(storage_error)?
-                && let Ok(meta) = serde_json::from_str(&text)
+                && let Ok(meta) = serde_json::from_slice(text.as_bytes())
             {
                 out.push(meta);
             }
@@ -175,10 +175,10 @@ impl Store {
                 .map_err(storage_error)?
                 .ok_or(corrupt("part of it is missing from this browser's storage"))
         };
-        let meta = serde_json::from_str(&get("wallets").await?)
+        let meta = serde_json::from_slice(get("wallets").await?.as_bytes())
             .map_err(|_| corrupt("its list entry cannot be read"))?;
         let vault = get("vaults").await?;
-        let wallet = serde_json::from_str(&get("states").await?)
+        let wallet = serde_json::from_slice(get("states").await?.as_bytes())
             .map_err(|_| corrupt("its saved state cannot be read"))?;
         Ok((meta, vault, wallet))
     }
@@ -187,7 +187,7 @@ impl Store {
     pub async fn load_state(&self, name: &str) -> Result<Option<Wallet>, UiError> {
         match self.db.get("states", name).await.map_err(storage_error)? {
             None => Ok(None),
-            Some(t) => serde_json::from_str(&t)
+            Some(t) => serde_json::from_slice(t.as_bytes())
                 .map(Some)
                 .map_err(|_| corrupt("its saved state cannot be read")),
         }
@@ -222,7 +222,8 @@ impl Store {
         let d = decision.clone();
         self.db
             .update("leases", name, move |current| {
-                let cur: Option<Lease> = current.and_then(|t| serde_json::from_str(&t).ok());
+                let cur: Option<Lease> =
+                    current.and_then(|t| serde_json::from_slice(t.as_bytes()).ok());
                 let out = decide_lease(cur.as_ref(), &tab_owned, now_ms, take_over);
                 let write = match &out {
                     LeaseDecision::Held(l) => serde_json::to_string(l).ok(),
@@ -242,7 +243,8 @@ impl Store {
         let tab = tab.to_string();
         self.db
             .update("leases", name, move |current| {
-                let cur: Option<Lease> = current.and_then(|t| serde_json::from_str(&t).ok());
+                let cur: Option<Lease> =
+                    current.and_then(|t| serde_json::from_slice(t.as_bytes()).ok());
                 match cur {
                     Some(l) if l.tab == tab => {
                         serde_json::to_string(&Lease { tab, until_ms: 0.0 }).ok()

@@ -9,7 +9,7 @@ use crate::types::Id;
 use crate::verify::Report;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum ReceivePhase {
     Receiving {
@@ -28,6 +28,29 @@ pub enum ReceivePhase {
         report: Report,
     },
 }
+
+/// [`ReceivePhase`] externally tagged, to read it tag first ([`crate::tagged`]).
+#[derive(Deserialize)]
+#[serde(remote = "ReceivePhase", rename_all = "snake_case")]
+#[allow(dead_code)]
+enum ReceivePhaseTwin {
+    Receiving {
+        msg: Box<TransferMessage>,
+        report: Report,
+    },
+    Received {
+        coin: OwnedCoin,
+        receipt: Receipt,
+    },
+    Rejected {
+        report: Report,
+    },
+    Failed {
+        code: ErrorCode,
+        report: Report,
+    },
+}
+crate::tagged::tag_first!(ReceivePhase, ReceivePhaseTwin, "phase");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Receive {

@@ -9,7 +9,7 @@ use crate::error::ErrorCode;
 use crate::types::Scalar;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum SendPhase {
     Registering,
@@ -22,6 +22,18 @@ pub enum SendPhase {
         code: ErrorCode,
     },
 }
+
+/// [`SendPhase`] externally tagged, to read it tag first ([`crate::tagged`]).
+#[derive(Deserialize)]
+#[serde(remote = "SendPhase", rename_all = "snake_case")]
+#[allow(dead_code)]
+enum SendPhaseTwin {
+    Registering,
+    Uploading { x1: Scalar },
+    Sent,
+    Failed { code: ErrorCode },
+}
+crate::tagged::tag_first!(SendPhase, SendPhaseTwin, "phase");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Send {

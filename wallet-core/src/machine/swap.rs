@@ -100,7 +100,7 @@ pub struct Give {
     pub state: GiveState,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum GiveState {
     /// Not yet accepted into the batch by the relay.
@@ -121,6 +121,20 @@ pub enum GiveState {
     },
 }
 
+/// [`GiveState`] externally tagged, to read it tag first ([`crate::tagged`]).
+#[derive(Deserialize)]
+#[serde(remote = "GiveState", rename_all = "snake_case")]
+#[allow(dead_code)]
+enum GiveStateTwin {
+    Pending,
+    Registered { x1: Scalar },
+    Uploaded,
+    Transferred,
+    Reclaiming { to_index: u32 },
+    Reclaimed { coin: OwnedCoin },
+}
+crate::tagged::tag_first!(GiveState, GiveStateTwin, "state");
+
 /// One coin this wallet receives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Get {
@@ -129,7 +143,7 @@ pub struct Get {
     pub state: GetState,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum GetState {
     Awaiting,
@@ -153,6 +167,31 @@ pub enum GetState {
     /// The batch did not commit: this coin stays with its sender.
     Forgone,
 }
+
+/// [`GetState`] externally tagged, to read it tag first ([`crate::tagged`]).
+#[derive(Deserialize)]
+#[serde(remote = "GetState", rename_all = "snake_case")]
+#[allow(dead_code)]
+enum GetStateTwin {
+    Awaiting,
+    Checked {
+        msg: Box<TransferMessage>,
+        report: Report,
+    },
+    Rejected {
+        report: Report,
+    },
+    Unlocked {
+        msg: Box<TransferMessage>,
+        report: Report,
+    },
+    Received {
+        coin: OwnedCoin,
+        receipt: Receipt,
+    },
+    Forgone,
+}
+crate::tagged::tag_first!(GetState, GetStateTwin, "state");
 
 impl GetState {
     fn msg(&self) -> Option<&TransferMessage> {
