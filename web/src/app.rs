@@ -1666,7 +1666,7 @@ impl App {
                 <div class="swap-head">
                     <div>
                         <div class="label">{"State"}</div>
-                        <div class="swap-state" data-testid="swap-state" data-phase={format!("{:?}", s.phase).to_lowercase()}>{s.phase.label()}</div>
+                        <div class="swap-state" data-testid="swap-state" data-phase={format!("{:?}", s.phase).to_ascii_lowercase()}>{s.phase.label()}</div>
                     </div>
                     <div>
                         <div class="label">{"Deadline (relay clock)"}</div>
@@ -1745,7 +1745,7 @@ impl App {
                             let verified = e.receipt.as_ref().map(|r| relay.is_some_and(|k| r.verify(&k)));
                             let sign = if view::history_incoming(e.kind) { "+" } else if e.kind == wallet_core::wallet::HistoryKind::Recovered { "" } else { "−" };
                             html! {
-                                <li class="entry" data-kind={format!("{:?}", e.kind).to_lowercase()}>
+                                <li class="entry" data-kind={format!("{:?}", e.kind).to_ascii_lowercase()}>
                                     <span class="kind">{view::history_label(e.kind)}</span>
                                     <span class="amount">{format!("{sign}{}", sats(e.amount))}</span>
                                     <span class="id">{short_id(&e.statechain_id)}</span>

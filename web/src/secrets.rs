@@ -134,7 +134,7 @@ pub fn check_words(
 ) -> Result<(), UiError> {
     let words = phrase.words();
     for (p, t) in positions.iter().zip(typed) {
-        if words.get(p - 1).copied() != Some(t.trim().to_lowercase().as_str()) {
+        if words.get(p - 1).copied() != Some(t.trim().to_ascii_lowercase().as_str()) {
             return Err(UiError::WordMismatch(*p));
         }
     }
