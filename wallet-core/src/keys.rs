@@ -8,11 +8,10 @@
 use crate::error::Error;
 use crate::signing::message_hash;
 use crate::types::{Point, Scalar, Sig, XOnly};
-use bip32::{ChildNumber, DerivationPath, XPrv};
 use hmac::{Hmac, KeyInit, Mac};
-use k256::schnorr;
+use k256::elliptic_curve::PrimeField;
+use k256::{FieldBytes, schnorr};
 use sha2::{Digest, Sha256, Sha512};
-use std::str::FromStr;
 
 /// The BIP39 English wordlist, one word a line, sorted.
 const WORDLIST: &str = include_str!("bip39-english.txt");
@@ -177,15 +176,70 @@ impl AddressKeys {
     }
 }
 
-/// The account-level keys of a wallet, from which every address is derived.
+/// A BIP32 extended private key: the key and its chain code.
 #[derive(Clone)]
-pub struct WalletKeys {
-    user_account: XPrv,
-    auth_account: XPrv,
+struct ExtendedKey {
+    key: Scalar,
+    chain_code: [u8; 32],
 }
 
-const USER_PATH: &str = "m/86'/0'/0'/0";
-const AUTH_PATH: &str = "m/89'/0'/0'/0";
+const HARDENED: u32 = 1 << 31;
+
+fn hmac_sha512(key: &[u8], parts: &[&[u8]]) -> [u8; 64] {
+    let mut mac = Hmac::<Sha512>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+impl ExtendedKey {
+    /// `I = HMAC-SHA512(c, data)`; the child key is `parse256(I_L) + k`.
+    /// `None` when that is not a valid key (probability about 2^-127).
+    fn from_hmac(i: [u8; 64], parent: Option<&Scalar>) -> Option<ExtendedKey> {
+        let (mut il, mut chain_code) = ([0u8; 32], [0u8; 32]);
+        il.copy_from_slice(&i[..32]);
+        chain_code.copy_from_slice(&i[32..]);
+        let tweak: k256::Scalar = Option::from(k256::Scalar::from_repr(FieldBytes::from(il)))?;
+        let key = Scalar::from_k256(parent.map_or(tweak, |k| tweak + k.to_k256()))?;
+        Some(ExtendedKey { key, chain_code })
+    }
+
+    fn master(seed: &[u8]) -> Option<ExtendedKey> {
+        Self::from_hmac(hmac_sha512(b"Bitcoin seed", &[seed]), None)
+    }
+
+    /// CKDpriv: hardened from the private key, otherwise from the public key.
+    fn child(&self, index: u32) -> Option<ExtendedKey> {
+        let i = if index >= HARDENED {
+            let key = self.key.to_bytes();
+            hmac_sha512(&self.chain_code, &[&[0], &key, &index.to_be_bytes()])
+        } else {
+            let point = self.key.public().to_bytes();
+            hmac_sha512(&self.chain_code, &[&point, &index.to_be_bytes()])
+        };
+        Self::from_hmac(i, Some(&self.key))
+    }
+
+    fn derive(seed: &[u8], path: &[u32]) -> Option<ExtendedKey> {
+        path.iter()
+            .try_fold(Self::master(seed)?, |k, &index| k.child(index))
+    }
+}
+
+/// The account-level keys of a wallet, from which every address is derived
+/// (BIP32, written here: a few lines over HMAC-SHA512 and the curve).
+#[derive(Clone)]
+pub struct WalletKeys {
+    user_account: ExtendedKey,
+    auth_account: ExtendedKey,
+}
+
+/// `m/86'/0'/0'/0`
+const USER_PATH: [u32; 4] = [86 | HARDENED, HARDENED, HARDENED, 0];
+/// `m/89'/0'/0'/0`
+const AUTH_PATH: [u32; 4] = [89 | HARDENED, HARDENED, HARDENED, 0];
 
 impl WalletKeys {
     pub fn from_mnemonic(m: &Mnemonic) -> Self {
@@ -193,25 +247,23 @@ impl WalletKeys {
     }
 
     pub fn from_seed(seed: &[u8; 64]) -> Self {
-        let derive = |path: &str| {
-            let path = DerivationPath::from_str(path).unwrap_or_else(|_| unreachable!());
-            // Fails only for a seed whose derived key is invalid (2^-127).
-            XPrv::derive_from_path(seed, &path)
-                .unwrap_or_else(|_| unreachable!("invalid BIP32 seed"))
+        // Fails only for a seed whose derived key is invalid (2^-127).
+        let derive = |path: &[u32]| {
+            ExtendedKey::derive(seed, path).unwrap_or_else(|| unreachable!("invalid BIP32 seed"))
         };
         WalletKeys {
-            user_account: derive(USER_PATH),
-            auth_account: derive(AUTH_PATH),
+            user_account: derive(&USER_PATH),
+            auth_account: derive(&AUTH_PATH),
         }
     }
 
     /// Keys of address index `i` (non-hardened, below 2^31).
     pub fn address(&self, index: u32) -> Result<AddressKeys, Error> {
-        let child = |account: &XPrv| -> Result<Scalar, Error> {
-            let n = ChildNumber::new(index, false)
-                .map_err(|_| Error::InvalidAmount("address index must be below 2^31"))?;
-            let key = account.derive_child(n).map_err(|_| Error::InvalidScalar)?;
-            Scalar::from_bytes(&key.to_bytes())
+        if index >= HARDENED {
+            return Err(Error::InvalidAmount("address index must be below 2^31"));
+        }
+        let child = |account: &ExtendedKey| -> Result<Scalar, Error> {
+            Ok(account.child(index).ok_or(Error::InvalidScalar)?.key)
         };
         Ok(AddressKeys {
             index,
@@ -339,16 +391,30 @@ mod tests {
         );
     }
 
-    // BIP32 test vector 1: seed 000102...0f, chain m/0H/1 private key.
+    // BIP32 test vector 1 (seed 000102…0f): key and chain code of m/0H/1
+    // and m/0H/1/2H/2/1000000000, decoded from the published xprv strings
+    // ("xprv9wTYmMFdV23N2TdNG573…" and "xprvA41z7zogVVwxVSgdKUHD…").
     #[test]
     fn bip32_vector_1() {
         let seed = crate::hex::decode("000102030405060708090a0b0c0d0e0f").unwrap();
-        let path = DerivationPath::from_str("m/0'/1").unwrap();
-        let k = XPrv::derive_from_path(&seed, &path).unwrap();
-        assert_eq!(
-            k.to_string(bip32::Prefix::XPRV).as_str(),
-            "xprv9wTYmMFdV23N2TdNG573QoEsfRrWKQgWeibmLntzniatZvR9BmLnvSxqu53Kw1UmYPxLgboyZQaXwTCg8MSY3H2EU4pWcQDnRnrVA1xe8fs"
-        );
+        let h = HARDENED;
+        let cases: [(&[u32], &str, &str); 2] = [
+            (
+                &[h, 1],
+                "3c6cb8d0f6a264c91ea8b5030fadaa8e538b020f0a387421a12de9319dc93368",
+                "2a7857631386ba23dacac34180dd1983734e444fdbf774041578e9b6adb37c19",
+            ),
+            (
+                &[h, 1, 2 | h, 2, 1_000_000_000],
+                "471b76e389e528d6de6d816857e012c5455051cad6660850e58372a6c3e6e7c8",
+                "c783e67b921d2beb8f6b389cc646d7263b4145701dadd2161548a8b078e65e9e",
+            ),
+        ];
+        for (path, key, chain_code) in cases {
+            let k = ExtendedKey::derive(&seed, path).unwrap();
+            assert_eq!(crate::hex::encode(&k.key.to_bytes()), key);
+            assert_eq!(crate::hex::encode(&k.chain_code), chain_code);
+        }
     }
 
     #[test]
