@@ -107,10 +107,11 @@ impl TransferMessage {
         // The version first, so a later version is named as such rather
         // than refused for its unknown fields. (Two passes over the text
         // rather than one through `serde_json::Value`: that would compile a
-        // second copy of the message's decoder into the web wallet.)
+        // second copy of the message's decoder, and `Value`'s, into the web
+        // wallet.)
         let probe: VersionProbe =
             serde_json::from_slice(&plain).map_err(|e| Error::InvalidJson(e.to_string()))?;
-        match probe.version.as_ref().and_then(serde_json::Value::as_u64) {
+        match probe.version.0 {
             Some(1) => {}
             Some(v) => return Err(Error::UnsupportedMessageVersion(v)),
             None => return Err(Error::InvalidJson("the message has no version".into())),
@@ -122,7 +123,53 @@ impl TransferMessage {
 /// A message's `version`, other fields ignored.
 #[derive(Deserialize)]
 struct VersionProbe {
-    version: Option<serde_json::Value>,
+    #[serde(default)]
+    version: AsU64,
+}
+
+/// Any JSON value, kept only as `serde_json::Value::as_u64` would read it
+/// (a non-negative integer, else `None`), without building the value.
+#[derive(Default)]
+struct AsU64(Option<u64>);
+
+impl<'de> Deserialize<'de> for AsU64 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AsU64;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<AsU64, E> {
+                Ok(AsU64(Some(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<AsU64, E> {
+                Ok(AsU64(u64::try_from(v).ok()))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<AsU64, E> {
+                Ok(AsU64(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<AsU64, E> {
+                Ok(AsU64(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<AsU64, E> {
+                Ok(AsU64(None))
+            }
+            fn visit_unit<E>(self) -> Result<AsU64, E> {
+                Ok(AsU64(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<AsU64, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(AsU64(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<AsU64, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(AsU64(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[cfg(test)]
@@ -157,6 +204,37 @@ mod tests {
             decrypt(&o2, &wire[..OVERHEAD - 1]),
             Err(Error::DecryptionFailed)
         );
+    }
+
+    #[test]
+    fn the_version_is_read_first() {
+        let o2 = scalar(42);
+        let open = |plain: &str| {
+            TransferMessage::open(
+                &o2,
+                &encrypt(&o2.public(), plain.as_bytes(), &scalar(7), [1; 12]),
+            )
+        };
+        let no_version = Err(Error::InvalidJson("the message has no version".into()));
+        assert_eq!(
+            open(r#"{"version":2,"new":[1]}"#),
+            Err(Error::UnsupportedMessageVersion(2))
+        );
+        for plain in [
+            r#"{"a":{"b":[1,2]},"version":"1"}"#,
+            r#"{"version":1.0}"#,
+            r#"{"version":-1}"#,
+            r#"{"version":null}"#,
+            r#"{"version":{"v":1}}"#,
+            r#"{}"#,
+        ] {
+            assert_eq!(open(plain), no_version, "{plain}");
+        }
+        assert!(matches!(open("[1]"), Err(Error::InvalidJson(_))));
+        assert!(matches!(
+            open(r#"{"version":1}"#),
+            Err(Error::InvalidJson(_))
+        ));
     }
 
     /// Known-answer vector, also printed in docs/PROTOCOL-NOTES.md.
