@@ -6,9 +6,11 @@
 use crate::error::Error;
 use crate::hex;
 use k256::elliptic_curve::PrimeField;
+use k256::elliptic_curve::hazmat::FieldArithmetic;
+use k256::elliptic_curve::point::AffineCoordinates;
 use k256::elliptic_curve::sec1::ToSec1Point;
 use k256::schnorr;
-use k256::{FieldBytes, NonZeroScalar, ProjectivePoint, PublicKey};
+use k256::{AffinePoint, FieldBytes, NonZeroScalar, ProjectivePoint, PublicKey};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
@@ -41,6 +43,60 @@ macro_rules! text_type {
     };
 }
 
+/// secp256k1's base field element (k256 names it only through this trait).
+type Fe = <k256::Secp256k1 as FieldArithmetic>::FieldElement;
+
+// Out of line on purpose: k256 inlines its field multiplication at every
+// use, which made its own square root (`AffinePoint::decompress`) 23 KB of
+// the web wallet's wasm; the same chain through these two calls is small,
+// and as fast within measurement.
+#[inline(never)]
+fn fe_mul(a: &Fe, b: &Fe) -> Fe {
+    a.mul(b)
+}
+
+/// `a^(2^n)`.
+#[inline(never)]
+fn fe_sqn(a: &Fe, n: u32) -> Fe {
+    let mut x = *a;
+    for _ in 0..n {
+        x = x.square();
+    }
+    x
+}
+
+/// The curve point with x-coordinate `x` and a y of parity `odd`, if there
+/// is one: SEC1 decompression, and BIP340's `lift_x` with `odd = false`.
+pub(crate) fn lift_x(x: &[u8; 32], odd: bool) -> Option<AffinePoint> {
+    let xf: Fe = Option::from(Fe::from_bytes(&FieldBytes::from(*x)))?;
+    let a = fe_mul(&fe_sqn(&xf, 1), &xf) + Fe::from_u64(7);
+    // a^((p+1)/4), k256's addition chain: (p+1)/4 has blocks of 1s of
+    // lengths 223, 22 and 2.
+    let x2 = fe_mul(&fe_sqn(&a, 1), &a);
+    let x3 = fe_mul(&fe_sqn(&x2, 1), &a);
+    let x6 = fe_mul(&fe_sqn(&x3, 3), &x3);
+    let x9 = fe_mul(&fe_sqn(&x6, 3), &x3);
+    let x11 = fe_mul(&fe_sqn(&x9, 2), &x2);
+    let x22 = fe_mul(&fe_sqn(&x11, 11), &x11);
+    let x44 = fe_mul(&fe_sqn(&x22, 22), &x22);
+    let x88 = fe_mul(&fe_sqn(&x44, 44), &x44);
+    let x176 = fe_mul(&fe_sqn(&x88, 88), &x88);
+    let x220 = fe_mul(&fe_sqn(&x176, 44), &x44);
+    let x223 = fe_mul(&fe_sqn(&x220, 3), &x3);
+    let t = fe_mul(&fe_sqn(&x223, 23), &x22);
+    let y = fe_sqn(&fe_mul(&fe_sqn(&t, 6), &x2), 2).normalize();
+    let y = if bool::from(y.is_odd()) == odd {
+        y
+    } else {
+        y.negate(1).normalize()
+    };
+    // Checks y² = x³ + 7: fails when a has no square root.
+    Option::from(AffinePoint::from_coordinates(
+        &FieldBytes::from(*x),
+        &y.to_bytes(),
+    ))
+}
+
 /// A SEC1-compressed secp256k1 point (33 bytes, 66 hex chars), never the identity.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Point(PublicKey);
@@ -53,9 +109,12 @@ impl Point {
         if bytes[0] != 0x02 && bytes[0] != 0x03 {
             return Err(Error::InvalidPoint);
         }
-        PublicKey::from_sec1_bytes(bytes)
+        let mut x = [0u8; 32];
+        x.copy_from_slice(&bytes[1..]);
+        lift_x(&x, bytes[0] == 0x03)
+            .and_then(|p| PublicKey::from_affine(p).ok())
             .map(Point)
-            .map_err(|_| Error::InvalidPoint)
+            .ok_or(Error::InvalidPoint)
     }
     /// `None` for the identity, which is not a valid key.
     pub fn from_projective(p: &ProjectivePoint) -> Option<Self> {
@@ -99,9 +158,10 @@ impl XOnly {
         Self::from_bytes(&hex::decode_array::<32>(text)?)
     }
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, Error> {
-        schnorr::VerifyingKey::from_bytes(&FieldBytes::from(*bytes))
+        lift_x(bytes, false)
+            .and_then(|p| schnorr::VerifyingKey::try_from(p).ok())
             .map(XOnly)
-            .map_err(|_| Error::InvalidXOnlyKey)
+            .ok_or(Error::InvalidXOnlyKey)
     }
     pub fn to_bytes(&self) -> [u8; 32] {
         self.0.to_bytes().into()

@@ -33,9 +33,7 @@
 use crate::signing;
 use crate::types::{Sig, XOnly};
 use k256::elliptic_curve::ops::Reduce;
-use k256::elliptic_curve::point::DecompressPoint;
 use k256::elliptic_curve::scalar::IsHigh;
-use k256::elliptic_curve::subtle::Choice;
 use k256::elliptic_curve::{BatchNormalize, PrimeField};
 use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
 use sha2::{Digest, Sha256};
@@ -161,10 +159,7 @@ fn batch_equation_holds(items: &[SigItem]) -> bool {
         let Some(s) = Option::<Scalar>::from(Scalar::from_repr(FieldBytes::from(s_bytes))) else {
             return false;
         };
-        let Some(r_point) = Option::<AffinePoint>::from(AffinePoint::decompress(
-            &FieldBytes::from(r_bytes),
-            Choice::from(0),
-        )) else {
+        let Some(r_point) = crate::types::lift_x(&r_bytes, false) else {
             return false;
         };
         let key_bytes = item.key.to_bytes();
