@@ -31,6 +31,7 @@ mod tagged;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod types;
+pub mod util;
 pub mod vault;
 pub mod verify;
 pub mod wallet;

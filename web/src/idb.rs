@@ -181,7 +181,7 @@ impl Db {
             .iter()
             .filter_map(|k| k.as_string())
             .collect();
-        out.sort();
+        wallet_core::util::sort_small(&mut out);
         Ok(out)
     }
 
@@ -194,7 +194,7 @@ impl Db {
         add_only: bool,
     ) -> Result<(), IdbError> {
         let mut stores: Vec<&str> = items.iter().map(|(s, _, _)| *s).collect();
-        stores.sort();
+        wallet_core::util::sort_small(&mut stores);
         stores.dedup();
         let t = self.tx(&stores, IdbTransactionMode::Readwrite)?;
         let done = transaction_promise(&t);

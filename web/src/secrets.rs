@@ -122,7 +122,7 @@ pub fn confirm_positions(rng: &mut impl Entropy) -> [usize; 3] {
             picked.push(p);
         }
     }
-    picked.sort();
+    wallet_core::util::sort_small(&mut picked);
     [picked[0], picked[1], picked[2]]
 }
 

@@ -263,9 +263,13 @@ fn pippenger(terms: &[(AffinePoint, Scalar)]) -> ProjectivePoint {
         })
         .collect();
     // Terms sorted by that, highest first, so the terms that can have a
-    // digit in window w are a prefix of the list.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&x, &y| top[y].cmp(&top[x]));
+    // digit in window w are a prefix of the list. (A counting sort, stable:
+    // `top` takes at most `windows + 1` values, and a general sort would be
+    // one more 3.5 KB monomorphization in the web wallet.)
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    for w in (0..=windows).rev() {
+        order.extend((0..n).filter(|&t| top[t] == w));
+    }
     let active: Vec<usize> = (0..windows)
         .map(|w| order.iter().take_while(|&&t| top[t] > w).count())
         .collect();
