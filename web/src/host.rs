@@ -27,7 +27,6 @@ use crate::store::{LeaseDecision, Store, WalletMeta};
 use futures::FutureExt;
 use futures::future::LocalBoxFuture;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use wallet_core::client::RelayClient;
 use wallet_core::driver::{Executor, Outcome};
@@ -132,6 +131,50 @@ impl Signal {
     }
 }
 
+/// A small map by record id: a few entries per wallet, so a list searched
+/// in order (each `BTreeMap` value type costs the wasm a few KB of tree code).
+pub struct ByRecord<V>(Vec<(String, V)>);
+
+impl<V> Default for ByRecord<V> {
+    fn default() -> Self {
+        ByRecord(Vec::new())
+    }
+}
+
+impl<V> ByRecord<V> {
+    pub fn get(&self, rid: &str) -> Option<&V> {
+        self.0.iter().find(|(r, _)| r == rid).map(|(_, v)| v)
+    }
+    fn get_mut(&mut self, rid: &str) -> Option<&mut V> {
+        self.0.iter_mut().find(|(r, _)| r == rid).map(|(_, v)| v)
+    }
+    fn insert(&mut self, rid: String, v: V) {
+        match self.get_mut(&rid) {
+            Some(old) => *old = v,
+            None => self.0.push((rid, v)),
+        }
+    }
+    fn remove(&mut self, rid: &str) {
+        self.0.retain(|(r, _)| r != rid);
+    }
+    fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+}
+
+impl<V: Default> ByRecord<V> {
+    fn entry_or_default(&mut self, rid: &str) -> &mut V {
+        let i = match self.0.iter().position(|(r, _)| r == rid) {
+            Some(i) => i,
+            None => {
+                self.0.push((rid.to_string(), V::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i].1
+    }
+}
+
 #[derive(Default)]
 struct Queue {
     acts: Vec<Action>,
@@ -154,9 +197,9 @@ pub struct Host {
     pub wallet: RefCell<Wallet>,
     pub meta: RefCell<WalletMeta>,
     pub tab: String,
-    queues: RefCell<BTreeMap<String, Queue>>,
+    queues: RefCell<ByRecord<Queue>>,
     timers: RefCell<Vec<(String, TimerTag)>>,
-    signals: RefCell<BTreeMap<String, Rc<Signal>>>,
+    signals: RefCell<ByRecord<Rc<Signal>>>,
     incoming: Rc<Signal>,
     stopped: Cell<bool>,
     /// Why the host stopped or struggles (a sentence), for the page.
@@ -165,7 +208,7 @@ pub struct Host {
     pub lost_lease: Cell<bool>,
     /// The §7 report of each plain receive checked in this session, by
     /// record id (a received coin's record no longer carries it).
-    pub reports: RefCell<BTreeMap<String, wallet_core::verify::Report>>,
+    pub reports: RefCell<ByRecord<wallet_core::verify::Report>>,
     notify: Rc<dyn Fn()>,
 }
 
@@ -290,7 +333,7 @@ impl Host {
 
     fn enqueue(&self, rid: &str, actions: Vec<Action>) {
         let mut queues = self.queues.borrow_mut();
-        let q = queues.entry(rid.to_string()).or_default();
+        let q = queues.entry_or_default(rid);
         for a in actions {
             match a {
                 Action::ArmTimer { tag } => {
@@ -410,7 +453,7 @@ impl Host {
 
     fn push_front_act(&self, rid: &str, a: Action) {
         let mut q = self.queues.borrow_mut();
-        let q = q.entry(rid.to_string()).or_default();
+        let q = q.entry_or_default(rid);
         if !q.acts.contains(&a) {
             q.acts.insert(0, a);
         }
