@@ -22,7 +22,8 @@ use wallet_core::machine::receive::ReceivePhase;
 use wallet_core::machine::send::SendPhase;
 use wallet_core::machine::swap::SwapPhase;
 use wallet_core::machine::{Event, OwnedCoin};
-use wallet_core::receipt::{CoinStatus, Receipt};
+use wallet_core::receipt::Receipt;
+use wallet_core::restore;
 use wallet_core::wallet::{Record, Wallet};
 use wallet_core::wire::DepositRequest;
 use wallet_core::{Id, XOnly};
@@ -300,47 +301,23 @@ async fn wallet_restore(ctx: &Ctx, phrase_file: Option<&Path>, gap: u32) -> Resu
     let (config, _) = host::relay_config(&relay).await?;
     let mut wallet = Wallet::new(&ctx.name, config.network);
     wallet.relay_pubkey = Some(config.relay_pubkey);
-    let mut index = 0u32;
-    let mut empty_run = 0u32;
-    let mut skipped = Vec::new();
-    while empty_run < gap.max(1) {
-        let k = keys.address(index)?;
-        let ids = relay.owner(&k.auth_pubkey()).await?.statechain_ids;
-        if ids.is_empty() {
-            empty_run += 1;
-        } else {
-            empty_run = 0;
-        }
-        for id in ids {
-            let info = relay.statechain(&id).await?;
-            let receipt = info.chain.last().map(|e| e.receipt.clone());
-            let sound = info.status == CoinStatus::Owned
-                && info.owner_user_pubkey == k.user_pubkey()
-                && info.owner_auth_pubkey == k.auth_pubkey()
-                && receipt.as_ref().is_some_and(|r| {
-                    r.verify(&config.relay_pubkey) && r.seq == info.seq && r.statechain_id == id
-                });
-            match receipt {
-                Some(r) if sound => {
-                    wallet.note_receipt(&r);
-                    wallet.coins.insert(
-                        id,
-                        OwnedCoin {
-                            statechain_id: id,
-                            amount: info.amount,
-                            aggregated_pubkey: info.aggregated_pubkey,
-                            seq: info.seq,
-                            index,
-                        },
-                    );
-                }
-                _ => skipped.push(id),
-            }
-        }
-        index += 1;
+    let mut found = Vec::new();
+    let out = restore::scan(
+        &relay,
+        &keys,
+        &config.relay_pubkey,
+        gap,
+        |_| false,
+        |f| found.push(f),
+        |_, _| {},
+    )
+    .await?;
+    for f in found {
+        wallet.add_found(f);
     }
+    let skipped = out.doubtful;
     // Never hand out an index the scan looked at: one may have a transfer in flight.
-    wallet.next_index = index;
+    wallet.next_index = wallet.next_index.max(out.next_index);
     let password = ctx.password(true)?;
     let mut store = Store::create(&ctx.data, &ctx.name, &password, mnemonic.phrase())?;
     store.save(&wallet)?;

@@ -23,6 +23,7 @@ pub mod message;
 #[cfg(test)]
 mod props;
 pub mod receipt;
+pub mod restore;
 pub mod rules;
 pub mod serve;
 pub mod signing;

@@ -34,7 +34,8 @@ use wallet_core::entropy::Entropy;
 use wallet_core::keys::WalletKeys;
 use wallet_core::machine::receive::Receive;
 use wallet_core::machine::{Action, Event, OwnedCoin, TimerTag};
-use wallet_core::wallet::{HistoryEntry, HistoryKind, Record, Wallet};
+use wallet_core::restore;
+use wallet_core::wallet::{Record, Wallet};
 use wallet_core::wire::{ConfigResponse, DepositRequest};
 use wallet_core::{Error, Id, XOnly, keyshare};
 use wasm_bindgen::prelude::*;
@@ -42,8 +43,6 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 
 /// Seconds a long-poll waits at the relay.
 pub const LONG_POLL_SECS: u64 = 25;
-/// Consecutive unused address indexes after which a restore stops looking.
-pub const GAP_LIMIT: u32 = 20;
 
 /// The relay as the page sees it: client, connection status, clock, config.
 pub struct Env {
@@ -854,71 +853,27 @@ impl Host {
         Ok(())
     }
 
-    /// Finds the coins of a restored phrase again: asks the relay which
-    /// coins each address index owns (`/info/owner`), until `GAP_LIMIT`
-    /// indexes in a row own nothing, and adds each coin whose relay record
-    /// names this wallet's keys and carries a receipt the relay key signed.
+    /// Finds the coins of a restored phrase again (`wallet_core::restore`:
+    /// `/info/owner` per address index until `GAP_LIMIT` in a row own
+    /// nothing; a coin is kept only if its relay record checks out).
     pub async fn find_coins(&self, progress: &dyn Fn(u32, usize)) -> Result<usize, UiError> {
         let relay_pubkey = self
             .relay_pubkey()
             .ok_or(UiError::Core(Error::Transport("relay key unknown".into())))?;
-        let (mut gap, mut index, mut found) = (0u32, 0u32, 0usize);
-        while gap < GAP_LIMIT && index < 10_000 {
-            let k = self.keys.address(index)?;
-            let ids = self.env.relay.owner(&k.auth_pubkey()).await?.statechain_ids;
-            if ids.is_empty() {
-                gap += 1;
-            } else {
-                gap = 0;
-            }
-            for id in ids {
-                if self.wallet.borrow().coins.contains_key(&id) {
-                    continue;
-                }
-                let info = self.env.relay.statechain(&id).await?;
-                let Some(last) = info.chain.last() else {
-                    continue;
-                };
-                let receipt = last.receipt.clone();
-                let mine = info.owner_user_pubkey == k.user_pubkey()
-                    && info.owner_auth_pubkey == k.auth_pubkey()
-                    && info.status == wallet_core::receipt::CoinStatus::Owned
-                    && receipt.verify(&relay_pubkey)
-                    && receipt.seq == info.seq
-                    && receipt.owner_auth_pubkey == k.auth_pubkey();
-                if !mine {
-                    continue;
-                }
-                let coin = OwnedCoin {
-                    statechain_id: id,
-                    amount: info.amount,
-                    aggregated_pubkey: info.aggregated_pubkey,
-                    seq: info.seq,
-                    index,
-                };
-                let mut w = self.wallet.borrow_mut();
-                for e in &info.chain {
-                    w.note_receipt(&e.receipt);
-                }
-                w.history.push(HistoryEntry {
-                    time: receipt.time,
-                    kind: if info.seq == 0 {
-                        HistoryKind::Deposit
-                    } else {
-                        HistoryKind::Received
-                    },
-                    statechain_id: id,
-                    amount: info.amount,
-                    batch_id: receipt.batch_id,
-                    counterparty: None,
-                    receipt: Some(receipt),
-                });
-                w.coins.insert(id, coin);
-                found += 1;
-            }
-            index += 1;
-            progress(index, found);
-        }
+        // Each callback borrows the wallet only for its own call, never
+        // across the scan's awaits.
+        let out = restore::scan(
+            &self.env.relay,
+            &self.keys,
+            &relay_pubkey,
+            restore::GAP_LIMIT,
+            |id| self.wallet.borrow().coins.contains_key(id),
+            |found| self.wallet.borrow_mut().add_found(found),
+            progress,
+        )
+        .await?;
+        let found = out.found;
+        let index = out.next_index;
         {
             let mut w = self.wallet.borrow_mut();
             w.next_index = w.next_index.max(index);
