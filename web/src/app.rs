@@ -253,6 +253,11 @@ fn send(ctx: &Context<App>, f: impl std::future::Future<Output = Msg> + 'static)
     ctx.link().send_future(f);
 }
 
+/// The demo deposit when its field is left empty (shown as the
+/// placeholder: a `value=` would be reset on every re-render, since Yew
+/// treats it as controlled, and wipe what the user typed).
+const DEMO_DEFAULT: u64 = 10_000;
+
 fn parse_amount(text: &str) -> Result<u64, UiError> {
     let t: String = text
         .chars()
@@ -746,7 +751,12 @@ impl Component for App {
                 let Some(h) = self.host.clone() else {
                     return false;
                 };
-                let amount = match parse_amount(&input(&self.refs.amount)) {
+                let text = input(&self.refs.amount);
+                let amount = match text.trim() {
+                    "" => Ok(DEMO_DEFAULT),
+                    t => parse_amount(t),
+                };
+                let amount = match amount {
                     Ok(a) => a,
                     Err(e) => {
                         self.fail(e);
@@ -1396,7 +1406,7 @@ impl App {
                 <h2>{"Get demo coins"}</h2>
                 <p class="muted">{format!("The relay's demo network credits demo coins for testing; they have no value. Up to {} per deposit.", sats(max))}</p>
                 <form class="inline" onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::Deposit })}>
-                    <input ref={self.refs.amount.clone()} inputmode="numeric" data-testid="deposit-amount" value="10000" aria-label="Amount in satoshis"/>
+                    <input ref={self.refs.amount.clone()} inputmode="numeric" data-testid="deposit-amount" placeholder={DEMO_DEFAULT.to_string()} aria-label="Amount in satoshis"/>
                     <button type="submit" disabled={self.busy.is_some()}>{"Get demo coins"}</button>
                 </form>
             </section>
@@ -1537,10 +1547,11 @@ impl App {
         if let Some(rid) = &self.open_swap
             && let Some(Record::Swap(s)) = w.records.get(rid)
         {
+            // The answer is only worth sending while the swap can still run.
             let answer = self
                 .last_answer
                 .as_ref()
-                .filter(|(r, _)| r == rid)
+                .filter(|(r, _)| r == rid && s.phase.before_commit())
                 .map(|(_, code)| code.clone());
             return html! {
                 <>
