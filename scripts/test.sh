@@ -99,7 +99,9 @@ start_postgres
 step setup-selftest bash scripts/test-setup.sh || true
 step fmt cargo fmt --all -- --check || true
 step clippy cargo clippy --workspace --all-targets -- -D warnings || true
-if step native cargo test --workspace; then
+# The end-to-end tests (crate e2e, in tests/) need the web build: they run
+# last, after web-build.
+if step native cargo test --workspace --exclude e2e; then
     wallet_core_unit_tests_in "$LOGS/native.log" >"$LOGS/native-tests"
     native_lib_tests=$(grep -c . "$LOGS/native-tests" || true)
 fi
@@ -131,13 +133,22 @@ if WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/web/webdriver.json" \
     step web-chromium cargo test -p web --target wasm32-unknown-unknown; then
     step web-browser-check web_browser_check || true
 fi
-step web-build bash scripts/build-web.sh || true
+# End to end: the real page (dist/) served by the real relay, two or three
+# headless Chromium sessions through chromedriver, and the real `lockstep`
+# binary for the CLI <-> web swaps. Screenshots: artifacts/e2e/<test>/.
+e2e() {
+    cargo build -p cli || return 1
+    cargo test -p e2e -- --test-threads=1 || return 1
+    echo "e2e: screenshots in $ROOT/artifacts/e2e/"
+}
+if step web-build bash scripts/build-web.sh; then
+    step e2e e2e || true
+fi
 
 # The relay as one statically linked binary (musl), checked with file and
 # ldd and started once; a clean release build, 3-5.5 minutes on 2 cores.
 step static-relay bash scripts/static-relay.sh || true
 
-# End-to-end tests (real relay, real page in Chromium) go here once they exist.
 
 summary="native lib tests: ${native_lib_tests:-?}, in Chromium: ${browser_tests:-?}"
 echo

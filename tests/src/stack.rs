@@ -1,0 +1,223 @@
+//! One test's world: a relay serving the web wallet, one chromedriver, and
+//! the browser sessions opened on it; torn down (sessions closed, driver
+//! stopped by pid, relay shut down) even when the test body panics.
+
+use crate::page::Page;
+use fantoccini::ClientBuilder;
+use relay::clock::SystemClock;
+use relay::config::Config;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Tests run one at a time: each drives two or three Chromium instances,
+/// which is all two cores can keep responsive.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ lives in the workspace")
+        .to_path_buf()
+}
+
+pub struct Stack {
+    /// The relay (and page) URL, `http://127.0.0.1:PORT`.
+    pub base: String,
+    pub data_dir: PathBuf,
+    relay: tokio::sync::Mutex<Option<relay::Relay>>,
+    driver: std::sync::Mutex<Option<Driver>>,
+    driver_url: String,
+    sessions: std::sync::Mutex<Vec<fantoccini::Client>>,
+    artifacts: PathBuf,
+    shots: AtomicUsize,
+    _dir: tempfile::TempDir,
+}
+
+/// Runs one end-to-end test: starts the stack (relay with this batch
+/// timeout in seconds), runs `body`, tears everything down, then passes
+/// the body's panic on.
+pub async fn run<F, Fut>(test: &str, batch_timeout: u64, body: F)
+where
+    F: FnOnce(Arc<Stack>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let _serial = SERIAL.lock().await;
+    let stack = Arc::new(Stack::start(test, batch_timeout).await);
+    let outcome = tokio::spawn(body(stack.clone())).await;
+    stack.teardown().await;
+    match outcome {
+        Ok(()) => {}
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => panic!("{test}: the test task ended without finishing: {e}"),
+    }
+}
+
+impl Stack {
+    async fn start(test: &str, batch_timeout: u64) -> Stack {
+        let root = workspace_root();
+        let dist = std::env::var_os("LOCKSTEP_DIST")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("dist"));
+        assert!(
+            dist.join("index.html").is_file(),
+            "no web build in {}: run `bash scripts/build-web.sh` first (scripts/test.sh does)",
+            dist.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::defaults();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.database = format!("sqlite://{}", dir.path().join("relay.db").display());
+        config.rate_limit = 0;
+        config.batch_timeout = batch_timeout;
+        config.static_dir = Some(dist);
+        let relay = relay::start(config, Arc::new(SystemClock))
+            .await
+            .expect("the relay starts");
+        let base = format!("http://{}", relay.addr);
+        let (driver, driver_url) = start_chromedriver().await;
+        let artifacts = std::env::var_os("LOCKSTEP_ARTIFACTS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("artifacts"))
+            .join("e2e")
+            .join(test);
+        let _ = std::fs::remove_dir_all(&artifacts);
+        std::fs::create_dir_all(&artifacts).unwrap();
+        Stack {
+            base,
+            data_dir: dir.path().to_path_buf(),
+            relay: tokio::sync::Mutex::new(Some(relay)),
+            driver: std::sync::Mutex::new(Some(driver)),
+            driver_url,
+            sessions: std::sync::Mutex::new(Vec::new()),
+            artifacts,
+            shots: AtomicUsize::new(0),
+            _dir: dir,
+        }
+    }
+
+    /// A new browser session (a fresh profile: its own IndexedDB), named
+    /// for screenshots, with the wallet page loaded.
+    pub async fn browser(self: &Arc<Self>, name: &str) -> Page {
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": chromium(),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    // Background tabs are not throttled: each session is
+                    // the only tab of its window, but be explicit.
+                    "--disable-background-timer-throttling",
+                    "--disable-renderer-backgrounding",
+                    "--window-size=1100,1000",
+                ]
+            }
+        });
+        let Value::Object(caps) = caps else {
+            unreachable!("a JSON object literal")
+        };
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(caps);
+        let client = builder
+            .connect(&self.driver_url)
+            .await
+            .expect("chromedriver opens a Chromium session");
+        self.sessions.lock().unwrap().push(client.clone());
+        let page = Page::new(client, name, self.clone());
+        page.open().await;
+        page
+    }
+
+    /// Saves a PNG of the page as `NN-<party>-<what>.png`.
+    pub(crate) async fn screenshot(&self, client: &fantoccini::Client, party: &str, what: &str) {
+        let n = self.shots.fetch_add(1, Ordering::SeqCst);
+        match client.screenshot().await {
+            Ok(png) => {
+                let path = self.artifacts.join(format!("{n:02}-{party}-{what}.png"));
+                if let Err(e) = std::fs::write(&path, png) {
+                    eprintln!("e2e: cannot save {}: {e}", path.display());
+                }
+            }
+            Err(e) => eprintln!("e2e: no screenshot of {party}/{what}: {e}"),
+        }
+    }
+
+    /// `GET` a relay path as JSON (for checks against the relay's own word).
+    pub async fn relay_get(&self, path: &str) -> Value {
+        let addr = self.base.trim_start_matches("http://").to_string();
+        let body = try_http_get(&addr, path)
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}"))
+    }
+
+    async fn teardown(&self) {
+        let sessions: Vec<_> = self.sessions.lock().unwrap().drain(..).collect();
+        for s in sessions {
+            let _ = tokio::time::timeout(Duration::from_secs(10), s.close()).await;
+        }
+        drop(self.driver.lock().unwrap().take());
+        if let Some(r) = self.relay.lock().await.take() {
+            let _ = r.shutdown().await;
+        }
+    }
+}
+
+fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string())
+}
+
+/// The chromedriver process, stopped (by its pid) when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chromedriver on a free loopback port, answering `/status`.
+async fn start_chromedriver() -> (Driver, String) {
+    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_string());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new(&bin)
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {bin} ({e}): run `bash scripts/setup.sh`"));
+    let driver = Driver(child);
+    let addr = format!("127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(Ok(body)) =
+            tokio::time::timeout(Duration::from_secs(2), try_http_get(&addr, "/status")).await
+            && body.contains("\"ready\"")
+        {
+            return (driver, format!("http://{addr}"));
+        }
+        if Instant::now() > deadline {
+            panic!("{bin} did not answer on {addr} within 20 s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn try_http_get(addr: &str, path: &str) -> Result<String, reqwest::Error> {
+    reqwest::get(format!("http://{addr}{path}"))
+        .await?
+        .text()
+        .await
+}

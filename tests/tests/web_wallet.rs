@@ -1,0 +1,278 @@
+//! The web wallet end to end: the Trunk build in `dist/` served by the real
+//! relay, two (or three) independent headless Chromium sessions as the
+//! parties, driven through WebDriver by visible button labels and the
+//! README's `data-testid` hooks. Needs `bash scripts/build-web.sh` first
+//! (scripts/test.sh runs it before these tests). Screenshots of the key
+//! screens: `artifacts/e2e/<test>/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use e2e::{Page, Stack, run};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use wallet_core::wire::StatechainInfo;
+
+const PW: &str = "correct horse battery";
+const SWAP: Duration = Duration::from_secs(90);
+
+/// Two people with a wallet and one demo coin each (10 000 and 8 000 sat).
+async fn two_people(s: &Arc<Stack>) -> (Page, String, Page, String) {
+    let alice = s.browser("alice").await;
+    let bob = s.browser("bob").await;
+    alice.screenshot("welcome").await;
+    alice.create_wallet("Alice", PW).await;
+    bob.create_wallet("Bob", PW).await;
+    let a = alice.demo_coin(10_000).await;
+    let b = bob.demo_coin(8_000).await;
+    alice.screenshot("coins").await;
+    assert_eq!(alice.balance().await, 10_000);
+    assert_eq!(bob.balance().await, 8_000);
+    (alice, a, bob, b)
+}
+
+/// The relay's word on who holds a coin now (its owner's auth key).
+async fn owner(s: &Stack, coin: &str) -> String {
+    let v = s.relay_get(&format!("/info/statechain/{coin}")).await;
+    let info: StatechainInfo =
+        serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("not a statechain ({e}): {v}"));
+    serde_json::to_string(&info.owner_auth_pubkey).unwrap()
+}
+
+/// Every §7 check on the swap page passed (one `verification` list).
+async fn checks_passed(p: &Page) {
+    p.wait_attr("verification", "data-passed", SWAP, |v| v == "true")
+        .await;
+    let failed = p
+        .js(
+            "return document.querySelectorAll(\"[data-testid='verification'] li.fail\").length;",
+            vec![],
+        )
+        .await;
+    assert_eq!(failed, 0, "{}: a failed check is shown", p.name);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_party_swap_through_invite_and_join_codes() {
+    run("swap", 120, |s| async move {
+        let (alice, a, bob, b) = two_people(&s).await;
+        let owner_a = owner(&s, &a).await;
+        let owner_b = owner(&s, &b).await;
+
+        let invite = alice.create_invite(&a, 8_000).await;
+        assert!(invite.starts_with("lsi1"), "an invite code: {invite}");
+        let answer = bob.join(&invite, &b).await;
+        assert!(answer.starts_with("lsj1"), "a join answer: {answer}");
+        alice.accept(&answer).await;
+        alice.wait_for("countdown").await;
+        alice.screenshot("swap-running").await;
+
+        for p in [&alice, &bob] {
+            p.wait_phase("completed", SWAP).await;
+            checks_passed(p).await;
+            p.screenshot("swap-completed").await;
+        }
+        // The coins changed hands (statechain ids are kept by a transfer).
+        alice.wait_balance(8_000, SWAP).await;
+        bob.wait_balance(10_000, SWAP).await;
+        alice.wait_coins_available(&[&b], SWAP).await;
+        bob.wait_coins_available(&[&a], SWAP).await;
+        assert_ne!(owner(&s, &a).await, owner_a, "the relay moved Alice's coin");
+        assert_ne!(owner(&s, &b).await, owner_b, "the relay moved Bob's coin");
+
+        for (p, gave, got) in [(&alice, 10_000, 8_000), (&bob, 8_000, 10_000)] {
+            let history = p.history().await;
+            p.screenshot("history").await;
+            let kinds: Vec<&str> = history.iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(
+                kinds,
+                ["swapgot", "swapgave", "deposit"],
+                "{}: history newest first",
+                p.name
+            );
+            let receipts: Vec<&str> = history.iter().filter_map(|(_, r)| r.as_deref()).collect();
+            assert!(
+                receipts.len() >= 2 && receipts.iter().all(|r| *r == "true"),
+                "{}: every receipt verifies on the device: {history:?}",
+                p.name
+            );
+            let amounts = p
+                .js(
+                    "return Array.from(document.querySelectorAll(\"[data-testid='history'] li .amount\")).map(e => e.textContent.replace(/[^0-9]/g, ''));",
+                    vec![],
+                )
+                .await;
+            assert_eq!(
+                amounts,
+                serde_json::json!([got.to_string(), gave.to_string(), gave.to_string()]),
+                "{}: history amounts",
+                p.name
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counterparty_never_sends_and_the_coin_comes_back_at_the_deadline() {
+    // Bob joins Alice's invite (his coin goes into the batch at once);
+    // Alice never starts her side, so her coin never arrives.
+    const TIMEOUT: u64 = 25;
+    run("deadline", TIMEOUT, |s| async move {
+        let (alice, a, bob, b) = two_people(&s).await;
+        let invite = alice.create_invite(&a, 8_000).await;
+        bob.join(&invite, &b).await;
+
+        // The countdown runs on the relay's clock and goes down to zero.
+        let first = bob
+            .wait("a running countdown", SWAP, || async {
+                let state = bob.attr("countdown", "data-state").await?;
+                let text = bob.text("countdown").await?;
+                matches!(state.as_str(), "running" | "urgent").then(|| seconds(&text))?
+            })
+            .await;
+        // The relay's clock is known to about a second (`server_time` is
+        // in whole seconds), and the countdown rounds up.
+        assert!(
+            first <= TIMEOUT + 1,
+            "the countdown starts at about the batch timeout: {first}s"
+        );
+        bob.screenshot("countdown-running").await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let later = bob.text("countdown").await.map(|t| seconds(&t));
+        assert!(
+            matches!(later, Some(Some(l)) if l < first) || later.is_none(),
+            "the countdown goes down: {first}s then {later:?}"
+        );
+        // It runs down to zero; then the relay expires the batch and Bob's
+        // wallet takes his coin back by itself.
+        let lowest = std::sync::atomic::AtomicU64::new(first);
+        bob.wait(
+            "the swap to back out",
+            Duration::from_secs(TIMEOUT + 60),
+            || async {
+                if let Some(left) = bob.text("countdown").await.as_deref().and_then(seconds) {
+                    lowest.fetch_min(left, Ordering::SeqCst);
+                }
+                (bob.phase().await.as_deref() == Some("backedout")).then_some(())
+            },
+        )
+        .await;
+        assert!(
+            lowest.load(Ordering::SeqCst) <= 2,
+            "the countdown ran down to zero (lowest seen: {lowest:?}s)"
+        );
+        let end = bob
+            .attr("countdown", "data-state")
+            .await
+            .expect("the countdown is still shown");
+        assert!(
+            matches!(end.as_str(), "aborted" | "recovering"),
+            "after the deadline the countdown says so: {end}"
+        );
+        bob.screenshot("coin-back").await;
+        bob.wait_balance(8_000, SWAP).await;
+        bob.wait_coins_available(&[&b], SWAP).await;
+        let history = bob.history().await;
+        assert!(
+            history.iter().any(|(k, _)| k == "recovered"),
+            "Bob's history shows the recovery: {history:?}"
+        );
+        // Alice's coin never moved.
+        assert_eq!(alice.balance().await, 10_000);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_from_one_side_returns_both_coins() {
+    run("abort", 120, |s| async move {
+        let (alice, a, bob, b) = two_people(&s).await;
+        // Alice asks to confirm before unlocking, so the swap waits for her.
+        alice.set_manual_confirm(true).await;
+        let invite = alice.create_invite(&a, 8_000).await;
+        let answer = bob.join(&invite, &b).await;
+        alice.accept(&answer).await;
+        checks_passed(&alice).await;
+        alice.wait_button("Confirm and unlock").await;
+        alice.screenshot("waiting-for-confirmation").await;
+        bob.wait_phase("awaitingcommit", SWAP).await;
+
+        alice.click("Abort swap").await;
+        for p in [&alice, &bob] {
+            p.wait_phase("backedout", SWAP).await;
+            p.wait_attr("countdown", "data-state", SWAP, |v| v == "aborted")
+                .await;
+            p.screenshot("aborted").await;
+        }
+        alice.wait_balance(10_000, SWAP).await;
+        bob.wait_balance(8_000, SWAP).await;
+        alice.wait_coins_available(&[&a], SWAP).await;
+        bob.wait_coins_available(&[&b], SWAP).await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_after_unlock_before_receive_resumes_and_completes() {
+    run("reload", 120, |s| async move {
+        let (alice, a, bob, b) = two_people(&s).await;
+        // Bob confirms by hand, so Alice unlocks first and then waits.
+        bob.set_manual_confirm(true).await;
+        let invite = alice.create_invite(&a, 8_000).await;
+        let answer = bob.join(&invite, &b).await;
+        alice.accept(&answer).await;
+        alice.wait_phase("awaitingcommit", SWAP).await;
+        alice.screenshot("unlocked-before-reload").await;
+
+        // Alice's tab reloads; her wallet is closed while Bob confirms,
+        // so the batch commits with her receive still owed.
+        alice.reload().await;
+        alice.screenshot("reloaded").await;
+        checks_passed(&bob).await;
+        bob.click("Confirm and unlock").await;
+        bob.wait_phase("completed", SWAP).await;
+        bob.screenshot("completed").await;
+
+        alice.unlock("Alice", PW).await;
+        alice.open_latest_swap().await;
+        alice.wait_phase("completed", SWAP).await;
+        alice.screenshot("resumed-completed").await;
+        alice.wait_balance(8_000, SWAP).await;
+        alice.wait_coins_available(&[&b], SWAP).await;
+        bob.wait_coins_available(&[&a], SWAP).await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_from_phrase_in_a_fresh_profile_finds_the_coins() {
+    run("restore", 120, |s| async move {
+        let alice = s.browser("alice").await;
+        let bob = s.browser("bob").await;
+        let phrase = alice.create_wallet("Alice", PW).await;
+        bob.create_wallet("Bob", PW).await;
+        let a = alice.demo_coin(5_000).await;
+        let b = bob.demo_coin(7_000).await;
+        // A coin received from someone else, at a fresh address.
+        let address = alice.address().await;
+        bob.send(&b, &address).await;
+        alice.wait_balance(12_000, SWAP).await;
+        alice.wait_coins_available(&[&a, &b], SWAP).await;
+        alice.screenshot("before-restore").await;
+
+        let restored = s.browser("alice-restored").await;
+        restored
+            .restore(&phrase, "Alice again", "another password")
+            .await;
+        restored.wait_coins_available(&[&a, &b], SWAP).await;
+        restored.wait_balance(12_000, SWAP).await;
+        restored.screenshot("restored").await;
+    })
+    .await;
+}
+
+/// Seconds in a countdown text such as `1:59` or `0:07`.
+fn seconds(text: &str) -> Option<u64> {
+    let (m, s) = text.trim().split_once(':')?;
+    Some(m.trim().parse::<u64>().ok()? * 60 + s.trim().parse::<u64>().ok()?)
+}
