@@ -33,8 +33,13 @@ impl Page {
             .goto(&self.stack.base)
             .await
             .expect("the page loads");
-        self.wait("the app renders", STEP, || async {
-            self.js_bool("return document.querySelector('main, .app, button') !== null")
+        self.wait_rendered().await;
+    }
+
+    /// Waits for the app's first render, then starts keeping script errors.
+    async fn wait_rendered(&self) {
+        self.wait("the app to render", STEP, || async {
+            self.js_bool("return document.querySelector('button') !== null")
                 .await
                 .then_some(())
         })
@@ -75,13 +80,7 @@ impl Page {
     /// Reloads the page (the tab's state is what IndexedDB kept).
     pub async fn reload(&self) {
         self.client.refresh().await.expect("reload");
-        self.wait("the app renders again", STEP, || async {
-            self.js_bool("return document.querySelector('button') !== null")
-                .await
-                .then_some(())
-        })
-        .await;
-        self.capture_errors().await;
+        self.wait_rendered().await;
     }
 
     pub async fn screenshot(&self, what: &str) {

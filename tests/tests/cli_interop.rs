@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use e2e::cli::CliWallet;
-use e2e::run;
+use e2e::{Page, run};
 use std::time::Duration;
 
 const PW: &str = "correct horse battery";
@@ -25,6 +25,24 @@ async fn cli_coins(w: &CliWallet) -> Vec<String> {
     ids
 }
 
+/// Carol (CLI, gave `c`) follows her side to the end with `swap status
+/// --watch` (check, unlock, receive); Alice's page (gave `a`) completes;
+/// each holds the other's coin.
+async fn both_end_well(carol: &CliWallet, alice: &Page, a: &str, c: &str) {
+    let watch = carol.run(&["swap", "status", "--watch"], SWAP).await;
+    assert_eq!(
+        watch.code, 0,
+        "carol's swap ends well: {}\n{}",
+        watch.stderr, watch.stdout
+    );
+    alice.wait_phase("completed", SWAP).await;
+    alice.screenshot("completed-with-cli").await;
+    alice.wait_balance(8_000, SWAP).await;
+    alice.wait_coins_available(&[c], SWAP).await;
+    assert_eq!(carol.balance().await, 10_000);
+    assert_eq!(cli_coins(carol).await, vec![a.to_string()]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_invite_joined_by_the_cli() {
     run("cli-joins-web", 120, |s| async move {
@@ -39,20 +57,7 @@ async fn web_invite_joined_by_the_cli() {
         let answer = carol.ok(&["swap", "join", &invite, "--give", &c]).await;
         assert!(answer.starts_with("lsj1"), "a join answer: {answer}");
         alice.accept(&answer).await;
-        // The CLI follows its side to the end (check, unlock, receive).
-        let watch = carol.run(&["swap", "status", "--watch"], SWAP).await;
-        assert_eq!(
-            watch.code, 0,
-            "carol's swap ends well: {}\n{}",
-            watch.stderr, watch.stdout
-        );
-        alice.wait_phase("completed", SWAP).await;
-        alice.screenshot("completed-with-cli").await;
-
-        alice.wait_balance(8_000, SWAP).await;
-        alice.wait_coins_available(&[&c], SWAP).await;
-        assert_eq!(carol.balance().await, 10_000);
-        assert_eq!(cli_coins(&carol).await, vec![a.clone()]);
+        both_end_well(&carol, &alice, &a, &c).await;
     })
     .await;
 }
@@ -78,19 +83,7 @@ async fn cli_invite_joined_from_the_web() {
             .to_string();
         let answer = alice.join(&invite, &a).await;
         carol.ok(&["swap", "accept", &answer]).await;
-        let watch = carol.run(&["swap", "status", "--watch"], SWAP).await;
-        assert_eq!(
-            watch.code, 0,
-            "carol's swap ends well: {}\n{}",
-            watch.stderr, watch.stdout
-        );
-        alice.wait_phase("completed", SWAP).await;
-        alice.screenshot("completed-with-cli").await;
-
-        alice.wait_balance(8_000, SWAP).await;
-        alice.wait_coins_available(&[&c], SWAP).await;
-        assert_eq!(carol.balance().await, 10_000);
-        assert_eq!(cli_coins(&carol).await, vec![a.clone()]);
+        both_end_well(&carol, &alice, &a, &c).await;
     })
     .await;
 }
