@@ -124,6 +124,27 @@ pub struct PendingInvite {
     pub created_at: u64,
 }
 
+/// [`Wallet::locked`]: coin → the id of the record that has it at stake. A
+/// short list rather than a map (one tree type less in the web wallet).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LockedCoins(Vec<(Id, String)>);
+
+impl LockedCoins {
+    pub fn get(&self, coin: &Id) -> Option<&String> {
+        self.0.iter().find(|(c, _)| c == coin).map(|(_, rid)| rid)
+    }
+    pub fn contains_key(&self, coin: &Id) -> bool {
+        self.get(coin).is_some()
+    }
+    /// Later records win, as with a map insert.
+    fn insert(&mut self, coin: Id, rid: &str) {
+        match self.0.iter_mut().find(|(c, _)| *c == coin) {
+            Some((_, r)) => *r = rid.to_string(),
+            None => self.0.push((coin, rid.to_string())),
+        }
+    }
+}
+
 fn receipt_key(id: &Id, seq: u64) -> String {
     format!("{id}:{seq}")
 }
@@ -171,17 +192,17 @@ impl Wallet {
         self.coins.values().map(|c| c.amount).sum()
     }
 
-    /// Coins some unfinished record has at stake.
-    pub fn locked(&self) -> BTreeMap<Id, String> {
-        let mut out = BTreeMap::new();
+    /// Coins some unfinished record has at stake, with that record's id.
+    pub fn locked(&self) -> LockedCoins {
+        let mut out = LockedCoins(Vec::new());
         for (rid, r) in &self.records {
             match r {
                 Record::Send(s) if !s.is_final() => {
-                    out.insert(s.coin.statechain_id, rid.clone());
+                    out.insert(s.coin.statechain_id, rid);
                 }
                 Record::Swap(s) if !s.phase.is_final() => {
                     for c in s.locked_coins() {
-                        out.insert(c.statechain_id, rid.clone());
+                        out.insert(c.statechain_id, rid);
                     }
                 }
                 _ => {}

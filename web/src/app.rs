@@ -11,7 +11,6 @@ use crate::host::{Env, Host};
 use crate::secrets;
 use crate::store::{LeaseDecision, Store, WalletMeta};
 use crate::view::{self, sats, short_id};
-use std::collections::BTreeSet;
 use std::rc::Rc;
 use wallet_core::address::Network;
 use wallet_core::entropy::Entropy;
@@ -287,7 +286,8 @@ pub struct App {
     online: bool,
     config_ok: bool,
     refs: Refs,
-    selected: BTreeSet<Id>,
+    /// Coins ticked on the swap page (a list: few, and one tree type less).
+    selected: Vec<Id>,
     last_address: Option<String>,
     last_invite: Option<String>,
     /// The join answer this wallet made, with its swap's record id.
@@ -418,7 +418,7 @@ impl Component for App {
             online: browser::online(),
             config_ok: false,
             refs: Refs::default(),
-            selected: BTreeSet::new(),
+            selected: Vec::new(),
             last_address: None,
             last_invite: None,
             last_answer: None,
@@ -806,16 +806,18 @@ impl Component for App {
                     }))
                 });
             }
-            Msg::ToggleCoin(id) => {
-                if !self.selected.remove(&id) {
-                    self.selected.insert(id);
+            Msg::ToggleCoin(id) => match self.selected.iter().position(|s| *s == id) {
+                Some(i) => {
+                    self.selected.remove(i);
                 }
-            }
+                None => self.selected.push(id),
+            },
             Msg::CreateInvite => {
                 let Some(h) = self.host.clone() else {
                     return false;
                 };
-                let coins: Vec<Id> = self.selected.iter().copied().collect();
+                let mut coins = self.selected.clone();
+                wallet_core::util::sort_small(&mut coins);
                 if coins.is_empty() {
                     self.fail(UiError::NoCoinChosen);
                     return true;
@@ -876,7 +878,8 @@ impl Component for App {
                 let Some(h) = self.host.clone() else {
                     return false;
                 };
-                let coins: Vec<Id> = self.selected.iter().copied().collect();
+                let mut coins = self.selected.clone();
+                wallet_core::util::sort_small(&mut coins);
                 if coins.is_empty() {
                     self.fail(UiError::NoCoinChosen);
                     return true;
