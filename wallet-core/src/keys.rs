@@ -343,6 +343,12 @@ mod tests {
 
     #[test]
     fn wordlist_is_the_bip39_english_list() {
+        use sha2::{Digest, Sha256};
+        // SHA-256 of the official english.txt (bitcoin/bips, bip-0039).
+        assert_eq!(
+            crate::hex::encode(&Sha256::digest(WORDLIST.as_bytes())),
+            "2f5eed53a4727b4bf8880d8f3f199efc90e58503646d9ff8eff3a2ed3b24dbda"
+        );
         let words: Vec<&str> = WORDLIST.lines().collect();
         assert_eq!(words.len(), 2048);
         assert!(

@@ -109,6 +109,12 @@ impl TransferMessage {
         // rather than one through `serde_json::Value`: that would compile a
         // second copy of the message's decoder, and `Value`'s, into the web
         // wallet.)
+        // An object, as §3 says (serde would also read a struct from an array).
+        if plain.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(Error::InvalidJson(
+                "the message is not a JSON object".into(),
+            ));
+        }
         let probe: VersionProbe =
             serde_json::from_slice(&plain).map_err(|e| Error::InvalidJson(e.to_string()))?;
         match probe.version.0 {
@@ -230,7 +236,15 @@ mod tests {
         ] {
             assert_eq!(open(plain), no_version, "{plain}");
         }
-        assert!(matches!(open("[1]"), Err(Error::InvalidJson(_))));
+        for not_an_object in ["[1]", " [1, 2]", "1", "\"x\""] {
+            assert_eq!(
+                open(not_an_object),
+                Err(Error::InvalidJson(
+                    "the message is not a JSON object".into()
+                )),
+                "{not_an_object}"
+            );
+        }
         assert!(matches!(
             open(r#"{"version":1}"#),
             Err(Error::InvalidJson(_))

@@ -227,6 +227,15 @@ mod tests {
     }
 
     #[test]
+    fn public_key_x_at_or_above_p_is_rejected_at_parse() {
+        // BIP340 vector 14: the public key's x exceeds the field size.
+        assert!(
+            XOnly::parse("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc30")
+                .is_err()
+        );
+    }
+
+    #[test]
     fn signing_strings_have_the_spec_shape() {
         let id = Id::parse("67e55044-10b1-426f-9247-bb680e5fe0c8").unwrap();
         assert_eq!(

@@ -351,6 +351,44 @@ mod tests {
         assert!(Point::parse(&G_HEX.to_uppercase()).is_err());
     }
 
+    /// The hand-written square root agrees with k256's own decompression
+    /// for x values from a hash chain (about half have no point), both
+    /// parities, and x at or above p (no field element: refused).
+    #[test]
+    fn lift_x_agrees_with_k256_decompress() {
+        use k256::elliptic_curve::point::DecompressPoint;
+        use sha2::{Digest, Sha256};
+        let mut x: [u8; 32] = Sha256::digest(b"lift_x").into();
+        let (mut on_curve, mut off_curve) = (0, 0);
+        for _ in 0..64 {
+            for odd in [false, true] {
+                let ours = lift_x(&x, odd);
+                let theirs: Option<AffinePoint> =
+                    AffinePoint::decompress(&FieldBytes::from(x), u8::from(odd).into()).into();
+                assert_eq!(ours, theirs, "x = {}", hex::encode(&x));
+                if ours.is_some() {
+                    on_curve += 1;
+                } else {
+                    off_curve += 1;
+                }
+            }
+            x = Sha256::digest(x).into();
+        }
+        assert!(
+            on_curve > 20 && off_curve > 20,
+            "{on_curve} on, {off_curve} off"
+        );
+        // p, p + 1 and 2^256 - 1: not field elements (BIP340 vector 14's key).
+        let p: [u8; 32] =
+            hex::decode_array("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f")
+                .unwrap();
+        let mut p1 = p;
+        p1[31] += 1;
+        for x in [p, p1, [0xff; 32]] {
+            assert!(lift_x(&x, false).is_none() && lift_x(&x, true).is_none());
+        }
+    }
+
     #[test]
     fn scalar_rejects_zero_and_order() {
         assert!(Scalar::parse(&"00".repeat(32)).is_err());

@@ -32,7 +32,9 @@ pub enum Record {
 }
 
 /// [`Record`] externally tagged, to read it tag first ([`crate::tagged`]).
-#[derive(Deserialize)]
+// Serialize too: its generated match is exhaustive, so a variant added
+// to the enum but not to this twin is a compile error (unused, so dropped).
+#[derive(Serialize, Deserialize)]
 #[serde(remote = "Record", rename_all = "snake_case")]
 #[allow(dead_code, clippy::large_enum_variant)]
 enum RecordTwin {

@@ -122,7 +122,9 @@ pub enum GiveState {
 }
 
 /// [`GiveState`] externally tagged, to read it tag first ([`crate::tagged`]).
-#[derive(Deserialize)]
+// Serialize too: its generated match is exhaustive, so a variant added
+// to the enum but not to this twin is a compile error (unused, so dropped).
+#[derive(Serialize, Deserialize)]
 #[serde(remote = "GiveState", rename_all = "snake_case")]
 #[allow(dead_code)]
 enum GiveStateTwin {
@@ -169,7 +171,9 @@ pub enum GetState {
 }
 
 /// [`GetState`] externally tagged, to read it tag first ([`crate::tagged`]).
-#[derive(Deserialize)]
+// Serialize too: its generated match is exhaustive, so a variant added
+// to the enum but not to this twin is a compile error (unused, so dropped).
+#[derive(Serialize, Deserialize)]
 #[serde(remote = "GetState", rename_all = "snake_case")]
 #[allow(dead_code)]
 enum GetStateTwin {
