@@ -4,7 +4,6 @@
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::logic::{Ctx, Op, Read, ReadReply};
 use crate::store::AnyStore;
 use axum::Router;
 use axum::body::Body;
@@ -31,6 +30,7 @@ use tower_http::request_id::{
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use wallet_core::serve::{self, decode};
+use wallet_core::serve::{Ctx, Op, Read, ReadReply};
 use wallet_core::types::{Id, XOnly};
 use wallet_core::wire::{
     self, BatchCoinRequest, DepositRequest, ReceiverRequest, SenderRequest, UpdateMsgRequest,
@@ -173,7 +173,7 @@ fn json<T: Serialize>(value: &T) -> Response {
     resp
 }
 
-/// A [`crate::logic::Reply`] or [`ReadReply`]: its wire response.
+/// A [`wallet_core::serve::Reply`] or [`ReadReply`]: its wire response.
 fn reply<T: Serialize>(r: T) -> Response {
     json(&r)
 }

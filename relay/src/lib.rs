@@ -7,20 +7,19 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod http;
-pub mod logic;
 pub mod random;
 pub mod store;
 
 use crate::clock::Clock;
 use crate::config::{Config, Database};
 use crate::http::AppState;
-use crate::logic::Ctx;
 use crate::store::AnyStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use wallet_core::keys::AuthKey;
+use wallet_core::serve::Ctx;
 use wallet_core::types::XOnly;
 
 /// Opens the configured database, migrating it, and loads (or on first

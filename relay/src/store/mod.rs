@@ -8,10 +8,10 @@
 //! SERIALIZABLE transaction, retried on conflict).
 
 use crate::error::{ApiError, StoreResult};
-use crate::logic::{Ctx, Op, Read, ReadReply, Reply};
 use std::future::Future;
 use std::sync::Arc;
 use wallet_core::rules::Coin;
+use wallet_core::serve::{Ctx, Op, Read, ReadReply, Reply};
 use wallet_core::types::Scalar;
 
 /// One database transaction: wallet-core's trait, implemented by both backends.

@@ -8,7 +8,6 @@
 
 use super::{Store, StoreResult, Tx, coin_from_row, coin_to_row, from_json, to_json};
 use crate::error::{ApiError, StoreError};
-use crate::logic::{self, Ctx, Op, Read, ReadReply, Reply};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -16,6 +15,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, IsolationLevel, NoTls, Row, Transaction};
 use wallet_core::descriptor::BatchTransfer;
 use wallet_core::rules::{Batch, Coin, Member};
+use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply};
 use wallet_core::types::{Id, Scalar, Sig, XOnly};
 use wallet_core::wire::{ChainEntry, MessageEntry};
 
@@ -546,7 +546,7 @@ impl Store for PgStore {
             IsolationLevel::Serializable,
             lock = true,
             read_only = false,
-            |tx| logic::execute(&mut tx, &ctx, &op)
+            |tx| serve::execute(&mut tx, &ctx, &op)
         );
         if r.is_ok() {
             self.notify();
@@ -560,7 +560,7 @@ impl Store for PgStore {
             IsolationLevel::RepeatableRead,
             lock = false,
             read_only = true,
-            |tx| logic::read(&mut tx, &ctx, &q)
+            |tx| serve::read(&mut tx, &ctx, &q)
         )
     }
 
@@ -570,7 +570,7 @@ impl Store for PgStore {
             IsolationLevel::Serializable,
             lock = true,
             read_only = false,
-            |tx| logic::init_relay_key(&mut tx, &fresh)
+            |tx| serve::init_relay_key(&mut tx, &fresh)
         )
     }
 

@@ -8,7 +8,6 @@
 
 use super::{Store, StoreResult, Tx, coin_from_row, coin_to_row, from_json, to_json};
 use crate::error::{ApiError, StoreError};
-use crate::logic::{self, Ctx, Op, Read, ReadReply, Reply};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::future::{Future, ready};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -19,6 +18,7 @@ use std::task::{Context, Poll, Waker};
 use tokio::sync::{oneshot, watch};
 use wallet_core::descriptor::BatchTransfer;
 use wallet_core::rules::{Batch, Coin, Member};
+use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply};
 use wallet_core::types::{Id, Scalar, Sig, XOnly};
 use wallet_core::wire::{ChainEntry, MessageEntry};
 
@@ -658,7 +658,7 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn execute(&self, ctx: Arc<Ctx>, op: Op) -> Result<Reply, ApiError> {
         self.submit(move |conn| {
-            block_on(logic::execute(&mut SqliteTx { conn }, &ctx, &op)).map_err(ApiError::from)
+            block_on(serve::execute(&mut SqliteTx { conn }, &ctx, &op)).map_err(ApiError::from)
         })
         .await
     }
@@ -668,7 +668,7 @@ impl Store for SqliteStore {
         tokio::task::spawn_blocking(move || {
             let conn = readers.take()?;
             conn.execute_batch("BEGIN").map_err(sql_error)?;
-            let r = block_on(logic::read(&mut SqliteTx { conn: &conn }, &ctx, &q))
+            let r = block_on(serve::read(&mut SqliteTx { conn: &conn }, &ctx, &q))
                 .map_err(ApiError::from);
             if conn.execute_batch("COMMIT").is_ok() {
                 readers.give(conn);
@@ -681,7 +681,7 @@ impl Store for SqliteStore {
 
     async fn init_relay_key(&self, fresh: Scalar) -> Result<Scalar, ApiError> {
         self.submit(move |conn| {
-            block_on(logic::init_relay_key(&mut SqliteTx { conn }, &fresh)).map_err(ApiError::from)
+            block_on(serve::init_relay_key(&mut SqliteTx { conn }, &fresh)).map_err(ApiError::from)
         })
         .await
     }
