@@ -13,6 +13,7 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use wallet_core::backup::{BACKUP_FORMAT, BACKUP_VERSION, BackupFile, BackupPlain};
 use wallet_core::entropy::Entropy;
 use wallet_core::vault::{KdfParams, Vault, VaultKey};
 use wallet_core::wallet::Wallet;
@@ -46,37 +47,13 @@ pub struct Plain {
     pub wallet: Wallet,
 }
 
-/// The `format` of a backup file, the same as the web wallet's: a backup
-/// made by either opens in the other.
-pub const BACKUP_FORMAT: &str = "lockstep-wallet-backup";
-
-/// A backup file: the wallet's name in clear, the rest sealed.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BackupFile {
-    pub format: String,
-    pub version: u32,
-    pub name: String,
-    pub vault: Vault,
-}
-
-/// What a backup's vault holds.
-#[derive(Serialize, Deserialize)]
-pub struct BackupPlain {
-    pub phrase: String,
-    pub wallet: Wallet,
-    /// The web wallet's unlock setting (the CLI asks per swap: `--manual`).
-    #[serde(default)]
-    pub manual_confirm: bool,
-}
-
 /// Opens a backup's text (the web wallet's format, or a CLI wallet file)
 /// with `password`: the phrase and the wallet.
 pub fn open_backup(text: &str, password: &str) -> Result<(String, Wallet), CliError> {
     if let Ok(file) = serde_json::from_str::<BackupFile>(text.trim_start_matches('\u{feff}')) {
-        if file.format != BACKUP_FORMAT || file.version != 1 {
+        if !file.is_supported() {
             return Err(CliError::storage(format!(
-                "This backup has format {} version {}; this lockstep reads {BACKUP_FORMAT} version 1.",
+                "This backup has format {} version {}; this lockstep reads {BACKUP_FORMAT} version {BACKUP_VERSION}.",
                 file.format, file.version
             )));
         }
@@ -410,12 +387,7 @@ impl Store {
         };
         let bytes = serde_json::to_vec(&plain)
             .map_err(|e| CliError::storage(format!("The wallet cannot be serialized: {e}.")))?;
-        let file = BackupFile {
-            format: BACKUP_FORMAT.into(),
-            version: 1,
-            name: wallet.name.clone(),
-            vault: self.key.seal(&bytes, OsEntropy.bytes())?,
-        };
+        let file = BackupFile::new(&wallet.name, self.key.seal(&bytes, OsEntropy.bytes())?);
         serde_json::to_string_pretty(&file)
             .map_err(|e| CliError::storage(format!("The backup cannot be serialized: {e}.")))
     }

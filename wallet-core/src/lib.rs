@@ -8,6 +8,7 @@
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 pub mod address;
+pub mod backup;
 mod bech32m;
 pub mod client;
 pub mod descriptor;

@@ -6,14 +6,11 @@
 //! file on its own reveals nothing.
 
 use crate::errors::UiError;
-use serde::{Deserialize, Serialize};
+use wallet_core::backup::{BackupFile, BackupPlain};
 use wallet_core::entropy::Entropy;
 use wallet_core::keys::Mnemonic;
 use wallet_core::vault::{KdfParams, Vault};
 use wallet_core::wallet::Wallet;
-
-/// The `format` field of a backup file.
-pub const BACKUP_FORMAT: &str = "lockstep-wallet-backup";
 
 /// Seals a phrase under `password` with fresh salt and nonce.
 pub fn seal_phrase(
@@ -41,23 +38,6 @@ pub fn open_phrase(vault_text: &str, password: &str) -> Result<Mnemonic, UiError
     Ok(Mnemonic::parse(&text)?)
 }
 
-#[derive(Serialize, Deserialize)]
-struct BackupPlain {
-    phrase: String,
-    wallet: Wallet,
-    manual_confirm: bool,
-}
-
-/// A backup file: its name shows before the password is asked for.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BackupFile {
-    pub format: String,
-    pub version: u32,
-    pub name: String,
-    pub vault: Vault,
-}
-
 /// What a backup holds once opened.
 #[derive(Debug, Clone)]
 pub struct Restored {
@@ -83,19 +63,14 @@ pub fn export_backup(
     };
     let text = serde_json::to_vec(&plain).map_err(|_| UiError::StorageFailed)?;
     let vault = Vault::seal(&text, password, params, rng.bytes(), rng.bytes())?;
-    let file = BackupFile {
-        format: BACKUP_FORMAT.into(),
-        version: 1,
-        name: wallet.name.clone(),
-        vault,
-    };
+    let file = BackupFile::new(&wallet.name, vault);
     serde_json::to_string_pretty(&file).map_err(|_| UiError::StorageFailed)
 }
 
 /// Reads a backup file's envelope (no password needed).
 pub fn parse_backup(text: &str) -> Result<BackupFile, UiError> {
     let f: BackupFile = serde_json::from_slice(text.as_bytes()).map_err(|_| UiError::BadBackup)?;
-    if f.format != BACKUP_FORMAT || f.version != 1 {
+    if !f.is_supported() {
         return Err(UiError::BadBackup);
     }
     Ok(f)
