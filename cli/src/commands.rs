@@ -15,13 +15,14 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use wallet_core::address::{Address, Network};
 use wallet_core::client::RelayClient;
+use wallet_core::deposit;
 use wallet_core::entropy::Entropy;
 use wallet_core::invite::Invite;
 use wallet_core::keys::{Mnemonic, WalletKeys};
+use wallet_core::machine::Event;
 use wallet_core::machine::receive::ReceivePhase;
 use wallet_core::machine::send::SendPhase;
 use wallet_core::machine::swap::SwapPhase;
-use wallet_core::machine::{Event, OwnedCoin};
 use wallet_core::receipt::Receipt;
 use wallet_core::restore;
 use wallet_core::wallet::{Record, Wallet};
@@ -425,25 +426,15 @@ async fn deposit(ctx: &Ctx, amount: u64) -> Result<Exit, CliError> {
     let now = h.now();
     let req = DepositRequest::signed(&k, amount, now, OsEntropy.bytes());
     let resp = h.relay.deposit(&req).await?;
-    let r = &resp.receipt;
-    if !(r.verify(&h.config.relay_pubkey)
-        && r.statechain_id == resp.statechain_id
-        && r.owner_auth_pubkey == k.auth_pubkey()
-        && r.owner_user_pubkey == k.user_pubkey()
-        && r.amount == amount)
-    {
-        return Err(CliError::new(
-            Exit::Verification,
-            "bad_receipt",
-            "The relay's deposit receipt does not verify; the coin was not added.",
-        ));
-    }
-    let coin = OwnedCoin {
-        statechain_id: resp.statechain_id,
-        amount,
-        aggregated_pubkey: resp.aggregated_pubkey,
-        seq: 0,
-        index,
+    let coin = match deposit::check(&resp, &k, index, amount, &h.config.relay_pubkey) {
+        Err(wallet_core::Error::BadSignature) => {
+            return Err(CliError::new(
+                Exit::Verification,
+                "bad_receipt",
+                "The relay's deposit receipt does not verify; the coin was not added.",
+            ));
+        }
+        checked => checked?,
     };
     h.wallet.add_deposit(coin, resp.receipt, now);
     h.persist()?;

@@ -11,6 +11,7 @@ pub mod address;
 pub mod backup;
 mod bech32m;
 pub mod client;
+pub mod deposit;
 pub mod descriptor;
 pub mod driver;
 pub mod entropy;

@@ -116,13 +116,7 @@ impl Party {
             .relay()
             .deposit(&DepositRequest::signed(&k, amount, now, self.rng.bytes()))
             .await?;
-        let coin = OwnedCoin {
-            statechain_id: resp.statechain_id,
-            amount,
-            aggregated_pubkey: resp.aggregated_pubkey,
-            seq: 0,
-            index,
-        };
+        let coin = crate::deposit::check(&resp, &k, index, amount, &self.relay_pubkey)?;
         self.wallet.add_deposit(coin.clone(), resp.receipt, now);
         self.persist();
         Ok(coin)

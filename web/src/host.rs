@@ -29,15 +29,16 @@ use futures::future::LocalBoxFuture;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wallet_core::client::RelayClient;
+use wallet_core::deposit;
 use wallet_core::driver::{Executor, Outcome};
 use wallet_core::entropy::Entropy;
 use wallet_core::keys::WalletKeys;
 use wallet_core::machine::receive::Receive;
-use wallet_core::machine::{Action, Event, OwnedCoin, TimerTag};
+use wallet_core::machine::{Action, Event, TimerTag};
 use wallet_core::restore;
 use wallet_core::wallet::{Record, Wallet};
 use wallet_core::wire::{ConfigResponse, DepositRequest};
-use wallet_core::{Error, Id, XOnly, keyshare};
+use wallet_core::{Error, Id, XOnly};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 
@@ -648,18 +649,8 @@ impl Host {
         let now = self.env.now();
         let req = DepositRequest::signed(&k, amount, now, BrowserEntropy.bytes());
         let resp = self.env.relay.deposit(&req).await?;
-        let key_ok = keyshare::aggregate(&k.user_pubkey(), &resp.server_pubkey)
-            == Some(resp.aggregated_pubkey);
-        if !key_ok || !resp.receipt.verify(&relay_pubkey) {
-            return Err(UiError::Core(Error::KeyUpdateInvalid));
-        }
-        let coin = OwnedCoin {
-            statechain_id: resp.statechain_id,
-            amount,
-            aggregated_pubkey: resp.aggregated_pubkey,
-            seq: 0,
-            index,
-        };
+        let coin = deposit::check(&resp, &k, index, amount, &relay_pubkey)
+            .map_err(|_| UiError::Core(Error::KeyUpdateInvalid))?;
         self.wallet
             .borrow_mut()
             .add_deposit(coin, resp.receipt, now);
