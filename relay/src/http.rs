@@ -29,7 +29,7 @@ use tower_http::request_id::{
 };
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use wallet_core::serve::{self, decode};
+use wallet_core::serve::decode;
 use wallet_core::serve::{Ctx, Op, Read, ReadReply};
 use wallet_core::types::{Id, XOnly};
 use wallet_core::wire::{
@@ -196,7 +196,7 @@ async fn read(s: &AppState, q: Read) -> Result<ReadReply, ApiError> {
 }
 
 async fn info_config(State(s): State<AppState>) -> Answer {
-    Ok(json(&serve::config(&s.0.ctx)))
+    Ok(json(&s.0.store.config(s.0.ctx.clone()).await?))
 }
 
 async fn deposit_init(

@@ -39,12 +39,12 @@ pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, St
         .init_relay_key(fresh)
         .await
         .map_err(|e| format!("cannot load the relay key: {e}"))?;
-    let ctx = Arc::new(Ctx {
-        limits: config.limits(),
-        relay_key: AuthKey::from_scalar(&key),
+    let ctx = Arc::new(Ctx::new(
+        config.limits(),
+        AuthKey::from_scalar(&key),
         clock,
-        random: Arc::new(random::OsRandom),
-    });
+        Arc::new(random::OsRandom),
+    ));
     Ok(AppState::new(store, ctx, config.clone(), changes))
 }
 
@@ -88,8 +88,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Relay, Strin
                 _ = tokio::time::sleep(Duration::from_secs(60)) => {}
                 _ = stop.changed() => return,
             }
-            let now = pruner.0.ctx.clock.now();
-            if let Err(e) = pruner.0.store.prune(now).await {
+            if let Err(e) = pruner.0.store.prune(pruner.0.ctx.clone()).await {
                 tracing::warn!(error = %e, "pruning remembered signatures failed");
             }
         }

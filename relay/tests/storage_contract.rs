@@ -64,7 +64,7 @@ async fn abort_and_recover(r: TestRelay) {
 async fn deadline(r: TestRelay) {
     let s = Swap::new(&r).await;
     let (ma, _) = s.join_both(&r).await;
-    r.clock.advance(121);
+    r.advance(121).await;
     assert_eq!(state(&r.batch(s.id()).await), "expired");
     r.unlock(s.coin_a, s.id(), &s.a_to)
         .await
@@ -72,7 +72,7 @@ async fn deadline(r: TestRelay) {
     r.receiver(&ma, &s.a_to).await.err("batch_expired");
     let s2 = Swap::new(&r).await;
     let (ma, _) = s2.commit(&r).await;
-    r.clock.advance(1000);
+    r.advance(1000).await;
     r.receiver(&ma, &s2.a_to).await.ok::<ReceiverResponse>();
 }
 

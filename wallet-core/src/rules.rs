@@ -97,13 +97,17 @@ pub struct Coin {
     pub last: Option<LastTransfer>,
 }
 
-/// What a batch row stores: `expired` is never stored, it is computed.
+/// What a batch row stores. An open batch past its deadline *reads* as
+/// expired; it is *stored* as `Expired` by the first rule that allows
+/// something because of that (§6.2 rev 2), and from then on no clock can
+/// make it open again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StoredBatchState {
     Open,
     Committed,
     Aborted,
+    Expired,
 }
 
 /// The batch row: counters, never a member list.
@@ -133,8 +137,22 @@ impl Batch {
         match self.state {
             StoredBatchState::Committed => BatchState::Committed,
             StoredBatchState::Aborted => BatchState::Aborted,
+            StoredBatchState::Expired => BatchState::Expired,
             StoredBatchState::Open if now > self.deadline => BatchState::Expired,
             StoredBatchState::Open => BatchState::Open,
+        }
+    }
+
+    /// Records that this open batch is past its deadline (§6.2 rev 2):
+    /// called by a rule that allows something *because* of the expiry, so
+    /// that the batch row written in the same transaction makes the expiry
+    /// final. A later request, whatever its clock says, then finds the
+    /// batch `expired` and cannot commit it. Does nothing to a batch that
+    /// is not open-and-past-its-deadline.
+    pub fn record_expiry(&mut self, now: u64) {
+        if self.state == StoredBatchState::Open && now > self.deadline {
+            self.state = StoredBatchState::Expired;
+            self.version += 1;
         }
     }
 
@@ -261,8 +279,9 @@ pub fn deposit_create(
 /// The rows `/transfer/sender` touches.
 pub struct SenderRows<'a> {
     pub coin: &'a mut Coin,
-    /// The batch of the coin's current pending transfer, if any.
-    pub current_batch: Option<&'a Batch>,
+    /// The batch of the coin's current pending transfer, if any. A
+    /// take-back that is allowed because it expired records the expiry here.
+    pub current_batch: Option<&'a mut Batch>,
     /// The batch the request joins, if it names one and it exists.
     pub target_batch: Option<&'a mut Batch>,
     /// The coin's member row in the target batch (default when absent).
@@ -350,8 +369,12 @@ pub fn sender(
                         "this coin is locked in an open batch",
                     );
                 }
-                // Aborted or expired: the sender may recover the coin.
-                BatchState::Aborted | BatchState::Expired => {}
+                // Aborted: the sender may recover the coin.
+                BatchState::Aborted => {}
+                // Expired: the sender may recover the coin, and the batch is
+                // written down as expired in this transaction, so nothing
+                // can commit it afterwards (§6.2 rev 2).
+                BatchState::Expired => cb.record_expiry(now),
             },
             (None, _) if same => return Ok(SenderOutcome::Repeat { x1: p.x1 }),
             _ => {}
@@ -725,11 +748,13 @@ pub fn receiver(
 // ----- withdraw -----
 
 /// Withdraws the coin, after authentication (owner) and replay.
-/// A coin locked in an open batch, or in a committed one, cannot be withdrawn.
+/// A coin locked in an open batch, or in a committed one, cannot be
+/// withdrawn; one whose batch is past its deadline can, and that batch is
+/// recorded as expired (§6.2 rev 2).
 pub fn withdraw(
     _req: &WithdrawRequest,
     coin: &mut Coin,
-    batch: Option<&Batch>,
+    batch: Option<&mut Batch>,
     relay_key: &AuthKey,
     aux: [u8; 32],
     now: u64,
@@ -737,18 +762,21 @@ pub fn withdraw(
     if coin.status == CoinStatus::Withdrawn {
         return refuse(ErrorCode::Withdrawn, "this coin has already been withdrawn");
     }
-    if coin.pending.as_ref().is_some_and(|p| p.batch_id.is_some()) {
-        match batch.map(|b| b.state_at(now)) {
-            Some(BatchState::Open) => {
+    if coin.pending.as_ref().is_some_and(|p| p.batch_id.is_some())
+        && let Some(b) = batch
+    {
+        match b.state_at(now) {
+            BatchState::Open => {
                 return refuse(
                     ErrorCode::BatchLocked,
                     "this coin is locked in an open batch",
                 );
             }
-            Some(BatchState::Committed) => {
+            BatchState::Committed => {
                 return refuse(ErrorCode::BatchCompleted, "this coin's batch has committed");
             }
-            _ => {}
+            BatchState::Aborted => {}
+            BatchState::Expired => b.record_expiry(now),
         }
     }
     let seq = coin.seq + 1;

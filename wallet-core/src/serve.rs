@@ -27,10 +27,45 @@ use crate::wire::{ChainEntry, ErrorBody, MessageEntry};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Unix seconds, the only time the protocol knows (§1): the relay's clock.
 pub trait Clock: Send + Sync {
     fn now(&self) -> u64;
+}
+
+/// The relay's `now` for a rule (§6.2 rev 2): the store's shared clock when
+/// it has one (PostgreSQL: the database server's, read in the rule's
+/// transaction, so every process decides with one clock), else the
+/// process's [`Clock`]; and never earlier than a time this process has
+/// already used, so a wall clock stepped back (NTP) cannot take a decision
+/// back.
+pub struct RelayClock {
+    source: Arc<dyn Clock>,
+    latest: AtomicU64,
+}
+
+impl RelayClock {
+    pub fn new(source: Arc<dyn Clock>) -> RelayClock {
+        RelayClock {
+            source,
+            latest: AtomicU64::new(0),
+        }
+    }
+
+    /// The time to decide with, given the store's shared reading (if any).
+    pub fn now(&self, shared: Option<u64>) -> u64 {
+        let t = shared.unwrap_or_else(|| self.source.now());
+        self.latest.fetch_max(t, Ordering::SeqCst).max(t)
+    }
+}
+
+impl fmt::Debug for RelayClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RelayClock")
+            .field("latest", &self.latest.load(Ordering::SeqCst))
+            .finish_non_exhaustive()
+    }
 }
 
 /// The relay's randomness (fresh `x1`, ids, the receipts' aux randomness).
@@ -44,11 +79,30 @@ pub trait RandomSource: Send + Sync {
 pub struct Ctx {
     pub limits: Limits,
     pub relay_key: AuthKey,
-    pub clock: Arc<dyn Clock>,
+    pub clock: RelayClock,
     pub random: Arc<dyn RandomSource>,
 }
 
 impl Ctx {
+    pub fn new(
+        limits: Limits,
+        relay_key: AuthKey,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn RandomSource>,
+    ) -> Ctx {
+        Ctx {
+            limits,
+            relay_key,
+            clock: RelayClock::new(clock),
+            random,
+        }
+    }
+
+    /// The rule's `now`, read inside transaction `tx` ([`RelayClock`]).
+    pub async fn now<T: Tx>(&self, tx: &mut T) -> StoreResult<u64> {
+        Ok(self.clock.now(tx.shared_now().await?))
+    }
+
     /// `N` fresh random bytes.
     pub fn random<const N: usize>(&self) -> StoreResult<[u8; N]> {
         let mut b = [0u8; N];
@@ -159,6 +213,12 @@ impl std::error::Error for ServeError {}
 /// until the transaction ends (`FOR UPDATE` semantics). Each call touches
 /// O(1) rows, except the listings that only the GET endpoints use.
 pub trait Tx {
+    /// The clock every process sharing this store decides with, read in
+    /// this transaction (PostgreSQL: the server's clock), or `None` when
+    /// the store has one process and the process's clock decides (SQLite,
+    /// the sim).
+    fn shared_now(&mut self) -> impl Future<Output = StoreResult<Option<u64>>> + Send;
+
     fn coin(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Coin>>> + Send;
     fn insert_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send;
     fn put_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send;

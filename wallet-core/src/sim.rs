@@ -40,6 +40,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 #[cfg(test)]
+mod atomicity_tests;
+#[cfg(test)]
 mod tests;
 
 /// Runs a future that never waits to completion: one poll. The sim's
@@ -81,6 +83,10 @@ impl SimClock {
     }
     pub fn advance(&self, secs: u64) {
         self.now.fetch_add(secs, Ordering::SeqCst);
+    }
+    /// Sets the wall clock, backwards too (a step by NTP, say).
+    pub fn set(&self, now: u64) {
+        self.now.store(now, Ordering::SeqCst);
     }
 }
 
@@ -254,6 +260,10 @@ impl SimTx<'_> {
 }
 
 impl Tx for SimTx<'_> {
+    fn shared_now(&mut self) -> impl Future<Output = StoreResult<Option<u64>>> + Send {
+        // One relay, one process: its own (monotonic) clock decides.
+        ready(Ok(None))
+    }
     fn coin(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Coin>>> + Send {
         ready(Ok(self.coin_sync(id)))
     }
@@ -358,7 +368,8 @@ impl Tx for SimTx<'_> {
 }
 
 struct Inner {
-    state: Mutex<State>,
+    /// Shared with [`SimRelay::another_process`]es: the "database".
+    state: Arc<Mutex<State>>,
     ctx: Ctx,
     clock: Arc<SimClock>,
 }
@@ -406,25 +417,46 @@ impl SimRelay {
         }
         let key = stored.unwrap_or(key);
         SimRelay(Arc::new(Inner {
-            state: Mutex::new(state),
-            ctx: Ctx {
-                limits,
-                relay_key: AuthKey::from_scalar(&key),
-                clock: clock.clone(),
-                random,
-            },
+            state: Arc::new(Mutex::new(state)),
+            ctx: Ctx::new(limits, AuthKey::from_scalar(&key), clock.clone(), random),
             clock,
         }))
     }
 
-    /// The relay's clock (Unix seconds).
-    pub fn now(&self) -> u64 {
-        self.0.clock.now()
+    /// A second relay process on the same storage, with a wall clock of its
+    /// own (starting at this one's) and no memory of the times this one has
+    /// used. The sim's storage has no clock of its own, so two such
+    /// processes are the worst case PROTOCOL §6.2 guards against: only
+    /// what the rules write down keeps them consistent.
+    pub fn another_process(&self, seed: u64) -> SimRelay {
+        let clock = Arc::new(SimClock::new(self.0.clock.now()));
+        SimRelay(Arc::new(Inner {
+            state: self.0.state.clone(),
+            ctx: Ctx::new(
+                self.0.ctx.limits,
+                self.0.ctx.relay_key.clone(),
+                clock.clone(),
+                Arc::new(SeededRandom::new(seed)),
+            ),
+            clock,
+        }))
     }
 
-    /// Moves the relay's clock forward.
+    /// The relay's clock (Unix seconds): the wall clock, except that it
+    /// never goes back behind a time a rule has already used.
+    pub fn now(&self) -> u64 {
+        self.0.ctx.clock.now(None)
+    }
+
+    /// Moves the relay's wall clock forward.
     pub fn advance(&self, secs: u64) {
         self.0.clock.advance(secs);
+    }
+
+    /// Sets the relay's wall clock, backwards too: the relay keeps deciding
+    /// with the latest time it has used (§6.2 rev 2).
+    pub fn set_wall_clock(&self, now: u64) {
+        self.0.clock.set(now);
     }
 
     pub fn relay_pubkey(&self) -> XOnly {
@@ -470,6 +502,15 @@ impl SimRelay {
             state: Cow::Borrowed(&*state),
         };
         block_on(serve::read(&mut tx, &self.0.ctx, q))
+    }
+
+    /// `GET /info/config`.
+    pub fn config(&self) -> Result<wire::ConfigResponse, ServeError> {
+        let state = self.lock();
+        let mut tx = SimTx {
+            state: Cow::Borrowed(&*state),
+        };
+        block_on(serve::config(&mut tx, &self.0.ctx))
     }
 
     /// Forgets remembered signatures that expired before now (the relay's
@@ -518,7 +559,7 @@ impl SimRelay {
         let read = match segments.as_slice() {
             ["info", "config"] => {
                 method(request, Method::Get)?;
-                return Ok(wire::encode(&serve::config(&self.0.ctx)));
+                return Ok(wire::encode(&self.config()?));
             }
             ["info", "statechain", id] => {
                 method(request, Method::Get)?;

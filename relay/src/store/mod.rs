@@ -13,6 +13,7 @@ use std::sync::Arc;
 use wallet_core::rules::Coin;
 use wallet_core::serve::{Ctx, Op, Read, ReadReply, Reply};
 use wallet_core::types::Scalar;
+use wallet_core::wire::ConfigResponse;
 
 /// One database transaction: wallet-core's trait, implemented by both backends.
 pub use wallet_core::serve::Tx;
@@ -40,8 +41,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         fresh: Scalar,
     ) -> impl Future<Output = Result<Scalar, ApiError>> + Send;
-    /// Deletes remembered signatures that expired before `now`.
-    fn prune(&self, now: u64) -> impl Future<Output = Result<u64, ApiError>> + Send;
+    /// `GET /info/config`, its `server_time` read like a rule's `now`.
+    fn config(
+        &self,
+        ctx: Arc<Ctx>,
+    ) -> impl Future<Output = Result<ConfigResponse, ApiError>> + Send;
+    /// Deletes remembered signatures that expired before the relay's `now`.
+    fn prune(&self, ctx: Arc<Ctx>) -> impl Future<Output = Result<u64, ApiError>> + Send;
 }
 
 /// The store the configuration selects.
@@ -69,10 +75,16 @@ impl AnyStore {
             AnyStore::Postgres(s) => s.init_relay_key(fresh).await,
         }
     }
-    pub async fn prune(&self, now: u64) -> Result<u64, ApiError> {
+    pub async fn config(&self, ctx: Arc<Ctx>) -> Result<ConfigResponse, ApiError> {
         match self {
-            AnyStore::Sqlite(s) => s.prune(now).await,
-            AnyStore::Postgres(s) => s.prune(now).await,
+            AnyStore::Sqlite(s) => s.config(ctx).await,
+            AnyStore::Postgres(s) => s.config(ctx).await,
+        }
+    }
+    pub async fn prune(&self, ctx: Arc<Ctx>) -> Result<u64, ApiError> {
+        match self {
+            AnyStore::Sqlite(s) => s.prune(ctx).await,
+            AnyStore::Postgres(s) => s.prune(ctx).await,
         }
     }
 }

@@ -17,7 +17,7 @@ use wallet_core::descriptor::BatchTransfer;
 use wallet_core::rules::{Batch, Coin, Member};
 use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply};
 use wallet_core::types::{Id, Scalar, Sig, XOnly};
-use wallet_core::wire::{ChainEntry, MessageEntry};
+use wallet_core::wire::{ChainEntry, ConfigResponse, MessageEntry};
 
 fn pg(e: tokio_postgres::Error) -> StoreError {
     let retry = matches!(
@@ -172,7 +172,22 @@ impl PgTx<'_> {
     }
 }
 
+/// The database server's clock, in Unix seconds: the one clock every relay
+/// process sharing this database decides with (§6.2 rev 2). `now()` is the
+/// transaction's start time on the server; it is resolved through the
+/// `search_path` like any function, which is how the tests substitute a
+/// clock of their own at the database, never in the relay.
+const SERVER_NOW: &str = "SELECT floor(extract(epoch FROM now()))::bigint";
+
 impl Tx for PgTx<'_> {
+    async fn shared_now(&mut self) -> StoreResult<Option<u64>> {
+        let row = self.t.query_one(SERVER_NOW, &[]).await.map_err(pg)?;
+        let secs: i64 = get(&row, 0)?;
+        u64::try_from(secs)
+            .map(Some)
+            .map_err(|_| StoreError::new(format!("the database clock reads {secs}")))
+    }
+
     async fn coin(&mut self, id: &Id) -> StoreResult<Option<Coin>> {
         let sql = self.for_update("SELECT data, enc_msg FROM coins WHERE statechain_id = $1");
         let row = self
@@ -574,13 +589,28 @@ impl Store for PgStore {
         )
     }
 
-    async fn prune(&self, now: u64) -> Result<u64, ApiError> {
-        let client = self.take().await?;
-        let n = client
-            .execute("DELETE FROM seen_sigs WHERE expires < $1", &[&i(now)])
-            .await
-            .map_err(pg)?;
-        self.give(client);
-        Ok(n)
+    async fn config(&self, ctx: Arc<Ctx>) -> Result<ConfigResponse, ApiError> {
+        transact!(
+            self,
+            IsolationLevel::ReadCommitted,
+            lock = false,
+            read_only = true,
+            |tx| serve::config(&mut tx, &ctx)
+        )
+    }
+
+    async fn prune(&self, ctx: Arc<Ctx>) -> Result<u64, ApiError> {
+        transact!(
+            self,
+            IsolationLevel::ReadCommitted,
+            lock = false,
+            read_only = false,
+            |tx| async {
+                let now = ctx.now(&mut tx).await?;
+                tx.t.execute("DELETE FROM seen_sigs WHERE expires < $1", &[&i(now)])
+                    .await
+                    .map_err(pg)
+            }
+        )
     }
 }

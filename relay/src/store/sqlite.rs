@@ -20,7 +20,7 @@ use wallet_core::descriptor::BatchTransfer;
 use wallet_core::rules::{Batch, Coin, Member};
 use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply};
 use wallet_core::types::{Id, Scalar, Sig, XOnly};
-use wallet_core::wire::{ChainEntry, MessageEntry};
+use wallet_core::wire::{ChainEntry, ConfigResponse, MessageEntry};
 
 fn sql_error(e: rusqlite::Error) -> StoreError {
     StoreError::new(format!("sqlite: {e}"))
@@ -393,6 +393,10 @@ impl SqliteTx<'_> {
 }
 
 impl Tx for SqliteTx<'_> {
+    fn shared_now(&mut self) -> impl Future<Output = StoreResult<Option<u64>>> + Send {
+        // One process owns a SQLite file: its (monotonic) clock decides.
+        ready(Ok(None))
+    }
     fn coin(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Coin>>> + Send {
         ready(self.coin_sync(id))
     }
@@ -686,8 +690,22 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn prune(&self, now: u64) -> Result<u64, ApiError> {
+    async fn config(&self, ctx: Arc<Ctx>) -> Result<ConfigResponse, ApiError> {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.take()?;
+            let r = block_on(serve::config(&mut SqliteTx { conn: &conn }, &ctx))
+                .map_err(ApiError::from);
+            readers.give(conn);
+            r
+        })
+        .await
+        .map_err(|e| StoreError::new(format!("read task failed: {e}")))?
+    }
+
+    async fn prune(&self, ctx: Arc<Ctx>) -> Result<u64, ApiError> {
         self.submit(move |conn| {
+            let now = ctx.clock.now(None);
             let n = conn
                 .execute("DELETE FROM seen_sigs WHERE expires < ?1", params![i(now)])
                 .map_err(sql_error)?;

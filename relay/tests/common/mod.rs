@@ -112,16 +112,41 @@ impl TestRelay {
 
     /// A relay on a fresh PostgreSQL database of its own.
     pub async fn postgres() -> TestRelay {
-        let db = Arc::new(PgDb::create().await);
+        TestRelay::postgres_on(
+            Arc::new(PgDb::create_with_test_clock().await),
+            |_| {},
+            TestClock::new(),
+        )
+        .await
+    }
+
+    /// A relay on the PostgreSQL database `db`, with this process clock.
+    pub async fn postgres_on(
+        db: Arc<PgDb>,
+        f: impl FnOnce(&mut Config),
+        clock: Arc<TestClock>,
+    ) -> TestRelay {
         let mut config = Config::defaults();
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.database = db.url.clone();
         config.rate_limit = 0;
+        f(&mut config);
         TestRelay::boot(
             config,
-            TestClock::new(),
+            clock,
             Arc::new(tempfile::tempdir().unwrap()),
             Some(db),
+        )
+        .await
+    }
+
+    /// Another relay process on the same database, with a clock of its own.
+    pub async fn sharing_with(&self, clock: Arc<TestClock>) -> TestRelay {
+        TestRelay::boot(
+            self.config.clone(),
+            clock,
+            self.dir.clone(),
+            self.pg.clone(),
         )
         .await
     }
@@ -158,7 +183,8 @@ impl TestRelay {
         .await
     }
 
-    /// Stops the relay and starts a new one on the same database.
+    /// Stops the relay and starts a new process on the same database, with
+    /// the same clock (which the new process has never read).
     pub async fn restart(mut self) -> TestRelay {
         self.relay.take().unwrap().shutdown().await.unwrap();
         TestRelay::boot(
@@ -172,6 +198,15 @@ impl TestRelay {
 
     pub fn now(&self) -> u64 {
         self.clock.now()
+    }
+
+    /// Lets `secs` pass: on this relay's clock, and on PostgreSQL on the
+    /// database server's clock too (the one that decides there).
+    pub async fn advance(&self, secs: u64) {
+        self.clock.advance(secs);
+        if let Some(db) = &self.pg {
+            db.advance(secs).await;
+        }
     }
 
     pub fn relay_pubkey(&self) -> wallet_core::XOnly {
@@ -425,6 +460,8 @@ pub fn descriptor(batch: Id, lines: &[(Id, &AddressKeys, u64)]) -> Descriptor {
 pub struct PgDb {
     pub url: String,
     name: String,
+    /// The database clock's offset from the real one, when it has a test clock.
+    offset: std::sync::atomic::AtomicI64,
 }
 
 const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -459,6 +496,50 @@ async fn pg_admin() -> tokio_postgres::Client {
 }
 
 impl PgDb {
+    /// A database whose clock the test sets: `now()` there is the server's
+    /// clock plus an offset ([`PgDb::set_clock_offset`]). The relay asks the
+    /// server for `now()` like any client; a function of that name earlier
+    /// on the database's `search_path` answers instead of `pg_catalog`'s.
+    pub async fn create_with_test_clock() -> PgDb {
+        let db = PgDb::create().await;
+        let (c, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        c.batch_execute(&format!(
+            "CREATE SCHEMA test_clock;
+             CREATE TABLE test_clock.offset_secs (secs BIGINT NOT NULL);
+             INSERT INTO test_clock.offset_secs VALUES (0);
+             CREATE FUNCTION test_clock.now() RETURNS timestamptz LANGUAGE sql STABLE AS
+               $$ SELECT pg_catalog.now()
+                    + make_interval(secs => (SELECT secs FROM test_clock.offset_secs)::float8) $$;
+             ALTER DATABASE {} SET search_path = public, test_clock, pg_catalog;",
+            db.name
+        ))
+        .await
+        .unwrap();
+        db
+    }
+
+    /// Moves this database's clock forward by `secs`.
+    pub async fn advance(&self, secs: u64) {
+        let offset = self.offset.fetch_add(secs as i64, Ordering::SeqCst) + secs as i64;
+        self.set_clock_offset(offset).await;
+    }
+
+    /// Moves this database's clock to `secs` seconds from the real one,
+    /// backwards too.
+    pub async fn set_clock_offset(&self, secs: i64) {
+        self.offset.store(secs, Ordering::SeqCst);
+        let (c, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        c.execute("UPDATE test_clock.offset_secs SET secs = $1", &[&secs])
+            .await
+            .unwrap();
+    }
+
     pub async fn create() -> PgDb {
         let admin = pg_admin().await;
         let mut b = [0u8; 8];
@@ -471,6 +552,7 @@ impl PgDb {
         PgDb {
             url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
             name,
+            offset: std::sync::atomic::AtomicI64::new(0),
         }
     }
 }

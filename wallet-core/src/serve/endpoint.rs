@@ -146,7 +146,7 @@ async fn remember<T: Tx>(
 
 /// Runs one state-changing request inside `tx`.
 pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, ServeError> {
-    let now = ctx.clock.now();
+    let now = ctx.now(tx).await?;
     let limits = &ctx.limits;
     match op {
         Op::Deposit(req) => {
@@ -176,10 +176,11 @@ pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, Ser
             let mut coin = load_coin(tx, &req.statechain_id).await?;
             rules::sender_authenticate(req, descriptor.as_ref(), &coin, now, limits)?;
             remember(tx, &req.auth_sig, req.ts, now, limits).await?;
-            let current_batch = match coin.pending.as_ref().and_then(|p| p.batch_id) {
+            let mut current_batch = match coin.pending.as_ref().and_then(|p| p.batch_id) {
                 Some(b) => tx.batch(&b).await?,
                 None => None,
             };
+            let current_before = current_batch.clone();
             let mut target = match descriptor {
                 Some(d) => tx.batch(&d.batch_id()).await?,
                 None => None,
@@ -194,7 +195,7 @@ pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, Ser
             let (target_before, member_before) = (target.clone(), member);
             let rows = SenderRows {
                 coin: &mut coin,
-                current_batch: current_batch.as_ref(),
+                current_batch: current_batch.as_mut(),
                 target_batch: target.as_mut(),
                 target_member: &mut member,
             };
@@ -208,6 +209,14 @@ pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, Ser
             )? {
                 SenderOutcome::Repeat { x1 } => Ok(Reply::Sender(SenderResponse { x1 })),
                 SenderOutcome::Registered { x1, create_batch } => {
+                    // A take-back from an expired batch records the expiry
+                    // in this transaction (§6.2 rev 2).
+                    if let Some(b) = current_batch
+                        .as_ref()
+                        .filter(|b| Some(*b) != current_before.as_ref())
+                    {
+                        tx.put_batch(b).await?;
+                    }
                     if let Some(d) = descriptor {
                         match &create_batch {
                             Some(b) => tx.insert_batch(b, d.transfers()).await?,
@@ -331,18 +340,22 @@ pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, Ser
             let mut coin = load_coin(tx, &req.statechain_id).await?;
             rules::authenticate_request(req, &[coin.owner_auth_pubkey], now, limits)?;
             remember(tx, &req.auth_sig, req.ts, now, limits).await?;
-            let batch = match coin.pending.as_ref().and_then(|p| p.batch_id) {
+            let mut batch = match coin.pending.as_ref().and_then(|p| p.batch_id) {
                 Some(b) => tx.batch(&b).await?,
                 None => None,
             };
+            let before = batch.clone();
             let (receipt, entry) = rules::withdraw(
                 req,
                 &mut coin,
-                batch.as_ref(),
+                batch.as_mut(),
                 &ctx.relay_key,
                 ctx.random()?,
                 now,
             )?;
+            if let Some(b) = batch.as_ref().filter(|b| Some(*b) != before.as_ref()) {
+                tx.put_batch(b).await?;
+            }
             tx.put_coin(&coin).await?;
             tx.append_chain(&req.statechain_id, &entry).await?;
             Ok(Reply::Receipt(receipt))
@@ -352,7 +365,7 @@ pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, Ser
 
 /// Runs one read-only request inside `tx`.
 pub async fn read<T: Tx>(tx: &mut T, ctx: &Ctx, q: &Read) -> Result<ReadReply, ServeError> {
-    let now = ctx.clock.now();
+    let now = ctx.now(tx).await?;
     match q {
         Read::Statechain(id) => {
             let coin = load_coin(tx, id).await?;
@@ -429,8 +442,14 @@ pub async fn init_relay_key<T: Tx>(tx: &mut T, fresh: &Scalar) -> Result<Scalar,
 /// `version` of the protocol, for `/info/config`.
 pub const VERSION: u64 = PROTOCOL_VERSION;
 
-/// `GET /info/config`.
-pub fn config(ctx: &Ctx) -> ConfigResponse {
+/// `GET /info/config`, with `server_time` read in `tx` like every rule's
+/// `now`, so wallets count down to the clock that decides.
+pub async fn config<T: Tx>(tx: &mut T, ctx: &Ctx) -> Result<ConfigResponse, ServeError> {
+    let now = ctx.now(tx).await?;
+    Ok(config_at(ctx, now))
+}
+
+fn config_at(ctx: &Ctx, now: u64) -> ConfigResponse {
     let l = &ctx.limits;
     ConfigResponse {
         network: Network::Demo,
@@ -440,7 +459,7 @@ pub fn config(ctx: &Ctx) -> ConfigResponse {
         max_batch_size: l.max_batch_size as u64,
         max_message_bytes: l.max_message_bytes as u64,
         max_demo_amount: l.max_demo_amount,
-        server_time: ctx.clock.now(),
+        server_time: now,
         version: VERSION,
     }
 }
