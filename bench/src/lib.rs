@@ -27,7 +27,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::task::JoinSet;
-use wallet_core::client::{HttpRequest, HttpResponse, Method, RelayClient, Transport};
+use wallet_core::client::{
+    HttpRequest, HttpResponse, MAX_MESSAGE_PAGES, Method, RelayClient, Transport,
+};
 use wallet_core::descriptor::{BatchTransfer, Descriptor};
 use wallet_core::keys::{AddressKeys, AuthKey};
 use wallet_core::keyshare;
@@ -439,11 +441,10 @@ pub async fn receive(
     relay_key: &XOnly,
 ) -> BenchResult<Coin> {
     let msgs = c
-        .messages(&me.auth_pubkey(), None)
+        .all_messages(&me.auth_pubkey(), None, MAX_MESSAGE_PAGES)
         .await
         .map_err(|e| format!("get_msg_addr: {e}"))?;
     let m = msgs
-        .messages
         .iter()
         .find(|m| m.statechain_id == coin.id)
         .ok_or("no message for the coin")?;

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 use wallet_core::Error;
-use wallet_core::client::RelayClient;
+use wallet_core::client::{MAX_MESSAGE_PAGES, RelayClient};
 use wallet_core::driver::{Executor, Outcome};
 use wallet_core::keys::WalletKeys;
 use wallet_core::machine::receive::Receive;
@@ -560,9 +560,11 @@ impl Host {
         let mut started = Vec::new();
         for entry in self.wallet.addresses.clone() {
             // Cheap first look: most addresses have nothing waiting.
-            let msgs = self.relay.messages(&entry.auth_pubkey, None).await?;
+            let msgs = self
+                .relay
+                .all_messages(&entry.auth_pubkey, None, MAX_MESSAGE_PAGES)
+                .await?;
             let skip: Vec<wallet_core::Id> = msgs
-                .messages
                 .iter()
                 .map(|m| m.statechain_id)
                 .filter(|id| {
@@ -571,7 +573,7 @@ impl Host {
                         .contains_key(&receive_rid(id, entry.index))
                 })
                 .collect();
-            if msgs.messages.len() == skip.len() {
+            if msgs.len() == skip.len() {
                 continue;
             }
             let now = self.now();

@@ -33,7 +33,7 @@ pub struct Config {
     #[arg(long, env = "LOCKSTEP_MAX_BATCH_SIZE", default_value_t = 1000)]
     pub max_batch_size: usize,
     /// Largest decoded `enc_msg`, in bytes (larger is 413).
-    #[arg(long, env = "LOCKSTEP_MAX_MESSAGE_BYTES", default_value_t = 262_144)]
+    #[arg(long, env = "LOCKSTEP_MAX_MESSAGE_BYTES", default_value_t = 65_536)]
     pub max_message_bytes: usize,
     /// Largest demo deposit, in satoshis.
     #[arg(long, env = "LOCKSTEP_MAX_DEMO_AMOUNT", default_value_t = 100_000_000)]

@@ -293,10 +293,11 @@ async fn long_poll(
 async fn transfer_get_msg_addr(State(s): State<AppState>, p: Params, uri: Uri) -> Answer {
     let auth = parse_xonly(param(&p, 0)?)?;
     let wait = query_u64(&uri, "wait")?.unwrap_or(0);
+    let after = query_u64(&uri, "after")?.unwrap_or(0);
     let r = long_poll(
         &s,
         wait,
-        Read::Messages(auth),
+        Read::Messages { auth, after },
         |r| matches!(r, ReadReply::Messages(m) if !m.messages.is_empty()),
     )
     .await?;

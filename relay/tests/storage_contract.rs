@@ -332,6 +332,54 @@ async fn shared_long_poll_sees_the_other_relay(r1: TestRelay) {
     );
 }
 
+/// §8: pages of at most 100 in upload order, `after` continues, a long-poll
+/// with `after` waits for a newer message, and messages of finished or
+/// replaced transfers are gone.
+async fn messages_page_and_finished_ones_are_deleted(r: TestRelay) {
+    let r = Arc::new(r);
+    let (junk_owner, to) = (keys(), keys());
+    let coins = r.flood(&junk_owner, &to, 130, 64).await;
+    let first = r.messages(&to, None).await;
+    assert_eq!(first.messages.len(), 100);
+    let rest = r.messages(&to, first.next).await;
+    assert_eq!((rest.messages.len(), rest.next), (30, None));
+    let order: Vec<_> = first.messages.iter().chain(&rest.messages).collect();
+    assert!(order.windows(2).all(|w| w[0].cursor < w[1].cursor));
+    assert_eq!(
+        order.iter().map(|m| m.statechain_id).collect::<Vec<_>>(),
+        coins
+    );
+    // Nothing after the last cursor: a long-poll from there waits for a new one.
+    let last = rest.messages.last().unwrap().cursor;
+    let waiter = {
+        let (r, path) = (
+            r.clone(),
+            format!("/transfer/get_msg_addr/{}?wait=10&after={last}", to.auth_pubkey()),
+        );
+        tokio::spawn(async move { r.get(&path).await.ok::<MessagesResponse>() })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiter.is_finished(), "nothing newer yet");
+    let (a, b) = (keys(), keys());
+    let coin = r.deposit(&a, 10).await;
+    let msg = r.send(coin, &a, &to, None).await;
+    let newer = waiter.await.unwrap();
+    assert_eq!(newer.messages.len(), 1);
+    assert!(newer.messages[0].cursor > last);
+    // Finished: received. Replaced: sent anew elsewhere. Both gone.
+    r.receiver(&msg, &to).await.ok::<ReceiverResponse>();
+    let _: Value = r.sender(coins[0], &junk_owner, &b, None).await.ok();
+    let all = r.messages(&to, None).await;
+    assert_eq!(all.messages.len(), 100);
+    assert!(
+        all.messages
+            .iter()
+            .all(|m| m.statechain_id != coin && m.statechain_id != coins[0])
+    );
+    assert_eq!(all.messages[0].statechain_id, coins[1]);
+    assert!(r.messages(&to, Some(last)).await.messages.is_empty());
+}
+
 macro_rules! suite {
     ($backend:ident, $make:expr, [$($name:ident),* $(,)?]) => {
         mod $backend {
@@ -360,6 +408,7 @@ suite!(
         racing_first_joins,
         unlock_racing_abort,
         long_poll,
+        messages_page_and_finished_ones_are_deleted,
     ]
 );
 
@@ -377,6 +426,7 @@ suite!(
         racing_first_joins,
         unlock_racing_abort,
         long_poll,
+        messages_page_and_finished_ones_are_deleted,
         shared_same_key_and_state,
         shared_concurrent_receivers,
         shared_racing_first_joins_and_unlock_vs_abort,

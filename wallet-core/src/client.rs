@@ -8,7 +8,7 @@ use crate::receipt::Receipt;
 use crate::types::{Id, XOnly};
 use crate::wire::{
     self, BatchCoinRequest, BatchInfo, BatchStatus, ConfigResponse, DepositRequest,
-    DepositResponse, ErrorBody, MessagesResponse, OkResponse, OwnerResponse, ReceiverRequest,
+    DepositResponse, ErrorBody, MessageEntry, MessagesResponse, OkResponse, OwnerResponse, ReceiverRequest,
     ReceiverResponse, SenderRequest, SenderResponse, StatechainInfo, UpdateMsgRequest,
     WithdrawRequest,
 };
@@ -106,26 +106,26 @@ pub mod requests {
     pub fn update_msg(r: &UpdateMsgRequest) -> HttpRequest {
         post("/transfer/update_msg", r)
     }
-    pub fn messages(auth: &XOnly, wait: Option<u64>) -> HttpRequest {
-        match wait {
-            Some(w) => get(format!("/transfer/get_msg_addr/{auth}?wait={w}")),
-            None => get(format!("/transfer/get_msg_addr/{auth}")),
-        }
+    pub fn messages(auth: &XOnly, wait: Option<u64>, after: Option<u64>) -> HttpRequest {
+        let query = query(&[("wait", wait), ("after", after)]);
+        get(format!("/transfer/get_msg_addr/{auth}{query}"))
     }
     pub fn batch(id: &Id, wait: Option<u64>, since: Option<u64>) -> HttpRequest {
-        let mut q = Vec::new();
-        if let Some(w) = wait {
-            q.push(format!("wait={w}"));
-        }
-        if let Some(s) = since {
-            q.push(format!("since={s}"));
-        }
-        let query = if q.is_empty() {
+        let query = query(&[("wait", wait), ("since", since)]);
+        get(format!("/transfer/batch/{id}{query}"))
+    }
+
+    /// `?a=1&b=2` from the parameters that are present, or nothing.
+    fn query(params: &[(&str, Option<u64>)]) -> String {
+        let q: Vec<String> = params
+            .iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}={v}")))
+            .collect();
+        if q.is_empty() {
             String::new()
         } else {
             format!("?{}", q.join("&"))
-        };
-        get(format!("/transfer/batch/{id}{query}"))
+        }
     }
     pub fn unlock(r: &BatchCoinRequest) -> HttpRequest {
         post("/transfer/unlock", r)
@@ -143,6 +143,10 @@ pub mod requests {
         post("/withdraw", r)
     }
 }
+
+/// Most pages of messages a wallet reads for one key in one look (100 000
+/// messages): the bound on what a flood of junk can make it download.
+pub const MAX_MESSAGE_PAGES: usize = 1000;
 
 /// Typed access to a relay over any [`Transport`].
 #[derive(Debug, Clone)]
@@ -177,12 +181,42 @@ impl<T: Transport> RelayClient<T> {
     pub async fn update_msg(&self, r: &UpdateMsgRequest) -> Result<OkResponse, Error> {
         self.call(requests::update_msg(r)).await
     }
+    /// One page of messages for `auth`: those after cursor `after`.
     pub async fn messages(
         &self,
         auth: &XOnly,
         wait: Option<u64>,
+        after: Option<u64>,
     ) -> Result<MessagesResponse, Error> {
-        self.call(requests::messages(auth, wait)).await
+        self.call(requests::messages(auth, wait, after)).await
+    }
+
+    /// Every message for `auth`, page after page (§8: a flood of junk for
+    /// one key can make the list long, never one answer large). Only the
+    /// first request long-polls (`wait`); at most `max_pages` are read, so
+    /// a flood cannot keep a wallet paging forever either.
+    pub async fn all_messages(
+        &self,
+        auth: &XOnly,
+        wait: Option<u64>,
+        max_pages: usize,
+    ) -> Result<Vec<MessageEntry>, Error> {
+        let mut page = self.messages(auth, wait, None).await?;
+        let mut all = std::mem::take(&mut page.messages);
+        let mut pages = 1;
+        while let Some(after) = page.next {
+            if pages == max_pages {
+                break;
+            }
+            page = self.messages(auth, None, Some(after)).await?;
+            // A relay that does not move on would keep a wallet paging forever.
+            if page.messages.first().is_none_or(|m| m.cursor <= after) {
+                break;
+            }
+            all.append(&mut page.messages);
+            pages += 1;
+        }
+        Ok(all)
     }
     pub async fn batch(
         &self,

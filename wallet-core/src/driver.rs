@@ -5,7 +5,7 @@
 //! storage, and persists the wallet before calling [`Executor::perform`].
 
 use crate::address::Address;
-use crate::client::{RelayClient, Transport, relay_code};
+use crate::client::{MAX_MESSAGE_PAGES, RelayClient, Transport, relay_code};
 use crate::entropy::Entropy;
 use crate::error::{Error, ErrorCode};
 use crate::keys::{AddressKeys, WalletKeys};
@@ -198,13 +198,16 @@ impl<T: Transport, R: Entropy> Executor<'_, T, R> {
         wanted: impl Fn(&Id) -> bool,
     ) -> Result<Vec<(TransferMessage, verify::Report)>, Error> {
         let me = self.address_keys(index)?;
-        let msgs = self.relay.messages(&me.auth_pubkey(), self.wait).await?;
+        let msgs = self
+            .relay
+            .all_messages(&me.auth_pubkey(), self.wait, MAX_MESSAGE_PAGES)
+            .await?;
         let batch_info = match batch {
             Some((id, _)) => Some(self.relay.batch(id, None, None).await?),
             None => None,
         };
         let mut out = Vec::new();
-        for m in msgs.messages.iter().filter(|m| wanted(&m.statechain_id)) {
+        for m in msgs.iter().filter(|m| wanted(&m.statechain_id)) {
             // A message this key cannot open is not for us; skip it.
             let Ok(msg) = TransferMessage::open(&me.user, &m.enc_msg.0) else {
                 continue;

@@ -58,7 +58,7 @@ impl Default for Limits {
             batch_timeout: 120,
             auth_window: 300,
             max_batch_size: 1000,
-            max_message_bytes: 262_144,
+            max_message_bytes: 65_536,
             max_demo_amount: 100_000_000,
         }
     }
@@ -71,7 +71,12 @@ pub struct Pending {
     pub new_user_auth_key: XOnly,
     pub x1: Scalar,
     pub batch_id: Option<Id>,
+    /// The uploaded transfer message: deleted with the pending transfer
+    /// when it completes or is replaced (§8).
     pub enc_msg: Option<Vec<u8>>,
+    /// The message's cursor for `get_msg_addr` paging, given at upload.
+    #[serde(default)]
+    pub msg_cursor: Option<u64>,
 }
 
 /// What an idempotent `/transfer/receiver` repeat answers with.
@@ -456,6 +461,7 @@ pub fn sender(
         x1: fresh_x1,
         batch_id: request_batch,
         enc_msg: None,
+        msg_cursor: None,
     });
     Ok(SenderOutcome::Registered {
         x1: fresh_x1,
@@ -465,21 +471,32 @@ pub fn sender(
 
 // ----- update_msg -----
 
-/// Stores the message on the pending transfer. Signed by the current owner.
-pub fn update_msg(coin: &mut Coin, enc_msg: Vec<u8>) -> RuleResult<()> {
+/// The key whose message list an upload for this coin goes to: the
+/// pending transfer's receiver (409 if there is none to upload for).
+pub fn update_msg_recipient(coin: &Coin) -> RuleResult<XOnly> {
     if coin.status == CoinStatus::Withdrawn {
         return refuse(ErrorCode::Withdrawn, "this coin has been withdrawn");
     }
-    match &mut coin.pending {
-        Some(p) => {
-            p.enc_msg = Some(enc_msg);
-            Ok(())
-        }
-        None => refuse(
-            ErrorCode::NoPendingTransfer,
-            "call /transfer/sender before uploading a message",
-        ),
+    coin.pending
+        .as_ref()
+        .map(|p| p.new_user_auth_key)
+        .ok_or_else(|| {
+            Refusal::new(
+                ErrorCode::NoPendingTransfer,
+                "call /transfer/sender before uploading a message",
+            )
+        })
+}
+
+/// Stores the message on the pending transfer, with its `cursor` (the next
+/// one of the receiver's key). Signed by the current owner.
+pub fn update_msg(coin: &mut Coin, enc_msg: Vec<u8>, cursor: u64) -> RuleResult<()> {
+    update_msg_recipient(coin)?;
+    if let Some(p) = &mut coin.pending {
+        p.enc_msg = Some(enc_msg);
+        p.msg_cursor = Some(cursor);
     }
+    Ok(())
 }
 
 // ----- unlock -----

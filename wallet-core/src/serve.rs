@@ -257,6 +257,13 @@ pub trait Tx {
         seq: u64,
     ) -> impl Future<Output = StoreResult<Option<ChainEntry>>> + Send;
 
+    /// The next message cursor of this receiving key (1, 2, …). Uploads to
+    /// one key serialise on it, so cursors become visible in their order.
+    fn next_message_cursor(
+        &mut self,
+        auth: &XOnly,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+
     /// Records an accepted signature until `expires`; `false` if it was already recorded.
     fn remember_sig(
         &mut self,
@@ -272,10 +279,13 @@ pub trait Tx {
     fn chain(&mut self, coin: &Id) -> impl Future<Output = StoreResult<Vec<ChainEntry>>> + Send;
     fn coins_by_owner(&mut self, auth: &XOnly)
     -> impl Future<Output = StoreResult<Vec<Id>>> + Send;
-    /// Uploaded messages of pending transfers to this auth key.
+    /// Uploaded messages of pending transfers to this auth key with a
+    /// cursor above `after`, in cursor order, at most `limit` of them.
     fn messages_for(
         &mut self,
         auth: &XOnly,
+        after: u64,
+        limit: usize,
     ) -> impl Future<Output = StoreResult<Vec<MessageEntry>>> + Send;
     /// Every descriptor line with its member state, sorted by coin id.
     fn batch_lines(

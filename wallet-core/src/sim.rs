@@ -126,6 +126,8 @@ struct State {
     lines: BTreeMap<Id, BTreeMap<Id, (BatchTransfer, Member)>>,
     /// Per coin, its chain by `seq`.
     chain: BTreeMap<Id, BTreeMap<u64, ChainEntry>>,
+    /// Per receiving key, the last message cursor given.
+    cursors: BTreeMap<[u8; 32], u64>,
     /// Remembered signatures and when they may be forgotten.
     sigs: BTreeMap<[u8; 64], u64>,
     relay_key: Option<Scalar>,
@@ -243,19 +245,31 @@ impl SimTx<'_> {
             .collect()
     }
 
-    fn messages_for_sync(&self, auth: &XOnly) -> Vec<MessageEntry> {
-        self.state
+    fn messages_for_sync(&self, auth: &XOnly, after: u64, limit: usize) -> Vec<MessageEntry> {
+        let mut found: Vec<MessageEntry> = self
+            .state
             .coins
             .values()
             .filter_map(|c| {
                 let p = c.pending.as_ref()?;
                 let msg = p.enc_msg.as_ref()?;
-                (p.new_user_auth_key == *auth).then(|| MessageEntry {
+                let cursor = p.msg_cursor?;
+                (p.new_user_auth_key == *auth && cursor > after).then(|| MessageEntry {
                     statechain_id: c.statechain_id,
                     enc_msg: HexBytes(msg.clone()),
+                    cursor,
                 })
             })
-            .collect()
+            .collect();
+        found.sort_by_key(|m| m.cursor);
+        found.truncate(limit);
+        found
+    }
+
+    fn next_message_cursor_sync(&mut self, auth: &XOnly) -> u64 {
+        let last = self.write().cursors.entry(auth.to_bytes()).or_insert(0);
+        *last += 1;
+        *last
     }
 }
 
@@ -351,8 +365,16 @@ impl Tx for SimTx<'_> {
     fn messages_for(
         &mut self,
         auth: &XOnly,
+        after: u64,
+        limit: usize,
     ) -> impl Future<Output = StoreResult<Vec<MessageEntry>>> + Send {
-        ready(Ok(self.messages_for_sync(auth)))
+        ready(Ok(self.messages_for_sync(auth, after, limit)))
+    }
+    fn next_message_cursor(
+        &mut self,
+        auth: &XOnly,
+    ) -> impl Future<Output = StoreResult<u64>> + Send {
+        ready(Ok(self.next_message_cursor_sync(auth)))
     }
     fn batch_lines(
         &mut self,
@@ -574,7 +596,8 @@ impl SimRelay {
                 let auth = decode::xonly(auth)?;
                 // Accepted, and answered at once: the sim never waits.
                 decode::query_u64(query, "wait")?;
-                Read::Messages(auth)
+                let after = decode::query_u64(query, "after")?.unwrap_or(0);
+                Read::Messages { auth, after }
             }
             ["transfer", "batch", id] => {
                 method(request, Method::Get)?;

@@ -307,13 +307,25 @@ pub struct OkResponse {
 pub struct MessageEntry {
     pub statechain_id: Id,
     pub enc_msg: HexBytes,
+    /// Its place in upload order (≥ 1, strictly increasing per key): what
+    /// a client passes as `after` to page past it (§8).
+    pub cursor: u64,
 }
 
+/// One page of `GET /transfer/get_msg_addr` (§8): at most
+/// [`MESSAGES_PER_PAGE`] messages and [`MESSAGE_PAGE_BYTES`] of `enc_msg`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessagesResponse {
     pub messages: Vec<MessageEntry>,
+    /// The `after` for the next page; `None` when nothing remains.
+    pub next: Option<u64>,
 }
+
+/// Most messages in one answer of `get_msg_addr` (§8).
+pub const MESSAGES_PER_PAGE: usize = 100;
+/// Most bytes of decoded `enc_msg` in one answer of `get_msg_addr` (§8).
+pub const MESSAGE_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

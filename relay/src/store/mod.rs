@@ -89,20 +89,43 @@ impl AnyStore {
     }
 }
 
-/// Serialized coin row: everything but the message, which has its own column.
-pub(crate) fn coin_to_row(coin: &Coin) -> StoreResult<(String, Option<Vec<u8>>)> {
-    let mut c = coin.clone();
-    let msg = c.pending.as_mut().and_then(|p| p.enc_msg.take());
-    let json =
-        serde_json::to_string(&c).map_err(|e| crate::error::StoreError::new(e.to_string()))?;
-    Ok((json, msg))
+/// A coin row: everything but the message in `data` (JSON); the message
+/// and its cursor have columns of their own, to list a key's messages.
+pub(crate) struct CoinRow {
+    pub data: String,
+    pub enc_msg: Option<Vec<u8>>,
+    pub msg_cursor: Option<i64>,
 }
 
-pub(crate) fn coin_from_row(json: &str, msg: Option<Vec<u8>>) -> StoreResult<Coin> {
+pub(crate) fn coin_to_row(coin: &Coin) -> StoreResult<CoinRow> {
+    let mut c = coin.clone();
+    let (enc_msg, msg_cursor) = match c.pending.as_mut() {
+        // A cursor without its message is no message at all.
+        Some(p) => match p.enc_msg.take() {
+            Some(m) => (Some(m), p.msg_cursor.take().map(|c| c as i64)),
+            None => (None, None),
+        },
+        None => (None, None),
+    };
+    let data =
+        serde_json::to_string(&c).map_err(|e| crate::error::StoreError::new(e.to_string()))?;
+    Ok(CoinRow {
+        data,
+        enc_msg,
+        msg_cursor,
+    })
+}
+
+pub(crate) fn coin_from_row(
+    json: &str,
+    enc_msg: Option<Vec<u8>>,
+    msg_cursor: Option<i64>,
+) -> StoreResult<Coin> {
     let mut c: Coin = serde_json::from_str(json)
         .map_err(|e| crate::error::StoreError::new(format!("corrupt coin row: {e}")))?;
     if let Some(p) = c.pending.as_mut() {
-        p.enc_msg = msg;
+        p.msg_cursor = enc_msg.as_ref().and(msg_cursor.map(|c| c as u64));
+        p.enc_msg = enc_msg;
     }
     Ok(c)
 }

@@ -76,6 +76,23 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+"#, r#"
+-- Protocol revision 2: messages page by cursor (§8). A cursor per
+-- receiving key, from a row per key that uploads to it lock, so cursors
+-- become visible in their order; messages already stored get cursors.
+ALTER TABLE coins ADD COLUMN msg_cursor BIGINT;
+UPDATE coins c SET msg_cursor = n.k FROM (
+    SELECT statechain_id, row_number() OVER (PARTITION BY pending_auth ORDER BY statechain_id) AS k
+    FROM coins WHERE enc_msg IS NOT NULL
+) n WHERE c.statechain_id = n.statechain_id;
+CREATE INDEX coins_messages ON coins(pending_auth, msg_cursor) WHERE enc_msg IS NOT NULL;
+CREATE TABLE msg_cursors (
+    auth TEXT PRIMARY KEY,
+    last BIGINT NOT NULL
+);
+INSERT INTO msg_cursors (auth, last)
+    SELECT pending_auth, MAX(msg_cursor) FROM coins
+    WHERE enc_msg IS NOT NULL AND pending_auth IS NOT NULL GROUP BY pending_auth;
 "#];
 
 /// Any number fixed for this application: serialises concurrent migrations.
@@ -141,15 +158,15 @@ impl PgTx<'_> {
     }
 
     async fn write_coin(&mut self, coin: &Coin, insert: bool) -> StoreResult<()> {
-        let (data, msg) = coin_to_row(coin)?;
+        let row = coin_to_row(coin)?;
         let pending = coin
             .pending
             .as_ref()
             .map(|p| p.new_user_auth_key.to_string());
         let sql = if insert {
-            "INSERT INTO coins (statechain_id, owner_auth, pending_auth, enc_msg, data) VALUES ($1, $2, $3, $4, $5)"
+            "INSERT INTO coins (statechain_id, owner_auth, pending_auth, enc_msg, msg_cursor, data) VALUES ($1, $2, $3, $4, $5, $6)"
         } else {
-            "UPDATE coins SET owner_auth = $2, pending_auth = $3, enc_msg = $4, data = $5 WHERE statechain_id = $1"
+            "UPDATE coins SET owner_auth = $2, pending_auth = $3, enc_msg = $4, msg_cursor = $5, data = $6 WHERE statechain_id = $1"
         };
         let n = self
             .t
@@ -159,8 +176,9 @@ impl PgTx<'_> {
                     &coin.statechain_id.to_string(),
                     &coin.owner_auth_pubkey.to_string(),
                     &pending,
-                    &msg,
-                    &data,
+                    &row.enc_msg,
+                    &row.msg_cursor,
+                    &row.data,
                 ],
             )
             .await
@@ -189,7 +207,8 @@ impl Tx for PgTx<'_> {
     }
 
     async fn coin(&mut self, id: &Id) -> StoreResult<Option<Coin>> {
-        let sql = self.for_update("SELECT data, enc_msg FROM coins WHERE statechain_id = $1");
+        let sql =
+            self.for_update("SELECT data, enc_msg, msg_cursor FROM coins WHERE statechain_id = $1");
         let row = self
             .t
             .query_opt(&sql, &[&id.to_string()])
@@ -199,6 +218,7 @@ impl Tx for PgTx<'_> {
             Some(r) => Ok(Some(coin_from_row(
                 &get::<String>(&r, 0)?,
                 get::<Option<Vec<u8>>>(&r, 1)?,
+                get::<Option<i64>>(&r, 2)?,
             )?)),
             None => Ok(None),
         }
@@ -389,12 +409,19 @@ impl Tx for PgTx<'_> {
             .collect()
     }
 
-    async fn messages_for(&mut self, auth: &XOnly) -> StoreResult<Vec<MessageEntry>> {
+    async fn messages_for(
+        &mut self,
+        auth: &XOnly,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<MessageEntry>> {
         let rows = self
             .t
             .query(
-                "SELECT statechain_id, enc_msg FROM coins WHERE pending_auth = $1 AND enc_msg IS NOT NULL ORDER BY statechain_id",
-                &[&auth.to_string()],
+                "SELECT statechain_id, enc_msg, msg_cursor FROM coins \
+                 WHERE pending_auth = $1 AND enc_msg IS NOT NULL AND msg_cursor > $2 \
+                 ORDER BY msg_cursor LIMIT $3",
+                &[&auth.to_string(), &i(after), &(limit as i64)],
             )
             .await
             .map_err(pg)?;
@@ -403,9 +430,23 @@ impl Tx for PgTx<'_> {
                 Ok(MessageEntry {
                     statechain_id: Id::parse(&get::<String>(r, 0)?).map_err(corrupt)?,
                     enc_msg: wallet_core::HexBytes(get(r, 1)?),
+                    cursor: get::<i64>(r, 2)? as u64,
                 })
             })
             .collect()
+    }
+
+    async fn next_message_cursor(&mut self, auth: &XOnly) -> StoreResult<u64> {
+        let row = self
+            .t
+            .query_one(
+                "INSERT INTO msg_cursors (auth, last) VALUES ($1, 1) \
+                 ON CONFLICT (auth) DO UPDATE SET last = msg_cursors.last + 1 RETURNING last",
+                &[&auth.to_string()],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(get::<i64>(&row, 0)? as u64)
     }
 
     async fn batch_lines(&mut self, batch: &Id) -> StoreResult<Vec<(BatchTransfer, Member)>> {

@@ -77,6 +77,19 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+"#, r#"
+-- Protocol revision 2: messages page by cursor (§8). A cursor per
+-- receiving key; messages already stored get cursors in row order.
+ALTER TABLE coins ADD COLUMN msg_cursor INTEGER;
+UPDATE coins SET msg_cursor = rowid WHERE enc_msg IS NOT NULL;
+CREATE INDEX coins_messages ON coins(pending_auth, msg_cursor) WHERE enc_msg IS NOT NULL;
+CREATE TABLE msg_cursors (
+    auth TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO msg_cursors (auth, last)
+    SELECT pending_auth, MAX(msg_cursor) FROM coins
+    WHERE enc_msg IS NOT NULL AND pending_auth IS NOT NULL GROUP BY pending_auth;
 "#];
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -142,26 +155,29 @@ fn u(v: i64) -> u64 {
 
 impl SqliteTx<'_> {
     fn coin_sync(&self, id: &Id) -> StoreResult<Option<Coin>> {
-        let row: Option<(String, Option<Vec<u8>>)> = self
+        let row: Option<(String, Option<Vec<u8>>, Option<i64>)> = self
             .conn
-            .prepare_cached("SELECT data, enc_msg FROM coins WHERE statechain_id = ?1")
+            .prepare_cached("SELECT data, enc_msg, msg_cursor FROM coins WHERE statechain_id = ?1")
             .sql()?
-            .query_row(params![id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()
             .sql()?;
-        row.map(|(data, msg)| coin_from_row(&data, msg)).transpose()
+        row.map(|(data, msg, cursor)| coin_from_row(&data, msg, cursor))
+            .transpose()
     }
 
     fn write_coin(&self, coin: &Coin, insert: bool) -> StoreResult<()> {
-        let (data, msg) = coin_to_row(coin)?;
+        let row = coin_to_row(coin)?;
         let pending = coin
             .pending
             .as_ref()
             .map(|p| p.new_user_auth_key.to_string());
         let sql = if insert {
-            "INSERT INTO coins (statechain_id, owner_auth, pending_auth, enc_msg, data) VALUES (?1, ?2, ?3, ?4, ?5)"
+            "INSERT INTO coins (statechain_id, owner_auth, pending_auth, enc_msg, msg_cursor, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
         } else {
-            "UPDATE coins SET owner_auth = ?2, pending_auth = ?3, enc_msg = ?4, data = ?5 WHERE statechain_id = ?1"
+            "UPDATE coins SET owner_auth = ?2, pending_auth = ?3, enc_msg = ?4, msg_cursor = ?5, data = ?6 WHERE statechain_id = ?1"
         };
         let n = self
             .conn
@@ -171,8 +187,9 @@ impl SqliteTx<'_> {
                 coin.statechain_id.to_string(),
                 coin.owner_auth_pubkey.to_string(),
                 pending,
-                msg,
-                data
+                row.enc_msg,
+                row.msg_cursor,
+                row.data
             ])
             .sql()?;
         if n != 1 {
@@ -340,24 +357,48 @@ impl SqliteTx<'_> {
         .collect()
     }
 
-    fn messages_for_sync(&self, auth: &XOnly) -> StoreResult<Vec<MessageEntry>> {
+    fn messages_for_sync(
+        &self,
+        auth: &XOnly,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<MessageEntry>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT statechain_id, enc_msg FROM coins WHERE pending_auth = ?1 AND enc_msg IS NOT NULL ORDER BY statechain_id",
+            "SELECT statechain_id, enc_msg, msg_cursor FROM coins \
+             WHERE pending_auth = ?1 AND enc_msg IS NOT NULL AND msg_cursor > ?2 \
+             ORDER BY msg_cursor LIMIT ?3",
         ).sql()?;
         let rows = st
-            .query_map(params![auth.to_string()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            .query_map(params![auth.to_string(), i(after), limit as i64], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
             })
             .sql()?;
         rows.map(|r| {
-            let (id, msg) = r.sql()?;
+            let (id, msg, cursor) = r.sql()?;
             Ok(MessageEntry {
                 statechain_id: Id::parse(&id)
                     .map_err(|e| StoreError::new(format!("corrupt id: {e}")))?,
                 enc_msg: wallet_core::HexBytes(msg),
+                cursor: u(cursor),
             })
         })
         .collect()
+    }
+
+    fn next_message_cursor_sync(&self, auth: &XOnly) -> StoreResult<u64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO msg_cursors (auth, last) VALUES (?1, 1) \
+                 ON CONFLICT (auth) DO UPDATE SET last = last + 1 RETURNING last",
+            )
+            .sql()?
+            .query_row(params![auth.to_string()], |r| r.get::<_, i64>(0))
+            .sql()
+            .map(u)
     }
 
     fn batch_lines_sync(&self, batch: &Id) -> StoreResult<Vec<(BatchTransfer, Member)>> {
@@ -473,8 +514,16 @@ impl Tx for SqliteTx<'_> {
     fn messages_for(
         &mut self,
         auth: &XOnly,
+        after: u64,
+        limit: usize,
     ) -> impl Future<Output = StoreResult<Vec<MessageEntry>>> + Send {
-        ready(self.messages_for_sync(auth))
+        ready(self.messages_for_sync(auth, after, limit))
+    }
+    fn next_message_cursor(
+        &mut self,
+        auth: &XOnly,
+    ) -> impl Future<Output = StoreResult<u64>> + Send {
+        ready(self.next_message_cursor_sync(auth))
     }
     fn batch_lines(
         &mut self,

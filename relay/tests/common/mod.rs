@@ -414,6 +414,36 @@ impl TestRelay {
         .await
     }
 
+    /// `n` coins of `owner` sent to `to`, each with `size` bytes of junk as
+    /// its message (nobody can open it; the relay does not look), in order.
+    pub async fn flood(
+        &self,
+        owner: &AddressKeys,
+        to: &AddressKeys,
+        n: usize,
+        size: usize,
+    ) -> Vec<Id> {
+        let mut coins = Vec::with_capacity(n);
+        for _ in 0..n {
+            let coin = self.deposit(owner, 1).await;
+            let _: Value = self.sender(coin, owner, to, None).await.ok();
+            let mut junk = vec![0u8; size];
+            getrandom::fill(&mut junk).unwrap();
+            let req = UpdateMsgRequest::signed(coin, owner, junk, self.now(), aux());
+            let _: Value = self.post("/transfer/update_msg", &req).await.ok();
+            coins.push(coin);
+        }
+        coins
+    }
+
+    /// One page of `get_msg_addr` for `to`.
+    pub async fn messages(&self, to: &AddressKeys, after: Option<u64>) -> MessagesResponse {
+        let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
+        self.get(&format!("/transfer/get_msg_addr/{}{query}", to.auth_pubkey()))
+            .await
+            .ok()
+    }
+
     pub async fn batch(&self, batch: Id) -> Value {
         self.get(&format!("/transfer/batch/{batch}")).await.ok()
     }

@@ -7,6 +7,14 @@
 //! entered only on the relay's word: a commit, an abort or an expiry it
 //! reported. Before commit, every phase has the backout path; after it, the
 //! wallet completes every receive it is owed, whenever it next runs.
+//!
+//! One crossing is allowed: `BackingOut → Committed`. An "expired" the
+//! relay *reported* (computed from its clock) is not a recorded expiry
+//! (PROTOCOL §6.2 rev 2): until one of this wallet's take-backs succeeds,
+//! and records it, the batch can still commit. A wallet that started
+//! backing out and then hears of a commit (from the batch, or as a
+//! take-back refused with `batch_completed`) follows the commit and
+//! receives what it is owed; no coin is left behind.
 
 use super::{Action, Event, Expected, OwnedCoin, StepCtx, TimerTag};
 use crate::address::Address;
@@ -18,6 +26,9 @@ use crate::types::{Id, Scalar};
 use crate::verify::Report;
 use crate::wire::{BatchState, BatchStatus};
 use serde::{Deserialize, Serialize};
+
+/// Seconds before a take-back the relay refused is tried again.
+pub const BACKOUT_RETRY_SECS: u64 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -72,7 +83,9 @@ impl SwapPhase {
         use SwapPhase::*;
         match (self, to) {
             (a, b) if a.before_commit() && b.before_commit() => b.rank() > a.rank(),
-            (a, Committed | BackingOut) => a.before_commit(),
+            (a, Committed | BackingOut) if a.before_commit() => true,
+            // A reported expiry is not final until a take-back records it.
+            (BackingOut, Committed) => true,
             (Committed, Completed) | (BackingOut, BackedOut) => true,
             _ => false,
         }
@@ -308,11 +321,31 @@ impl Swap {
         if !self.phase.can_move_to(to) {
             return;
         }
+        let from = self.phase;
         self.phase = to;
         match to {
             SwapPhase::Committed => {
                 for g in &mut self.gives {
-                    g.state = GiveState::Transferred;
+                    match g.state {
+                        // The relay committed, so no take-back of ours
+                        // succeeded; a coin already back contradicts it.
+                        GiveState::Reclaimed { .. } => {
+                            self.note = Some(
+                                "The relay reported a commit after returning one of your coins: \
+                                 this contradicts the protocol; keep this swap's receipts."
+                                    .into(),
+                            );
+                        }
+                        _ => g.state = GiveState::Transferred,
+                    }
+                }
+                if from == SwapPhase::BackingOut {
+                    // Owed after all: fetch their messages again.
+                    for g in &mut self.gets {
+                        if g.state == GetState::Forgone {
+                            g.state = GetState::Awaiting;
+                        }
+                    }
                 }
             }
             SwapPhase::BackingOut => {
@@ -535,7 +568,11 @@ impl Swap {
             ErrorCode::BatchAborted | ErrorCode::BatchExpired => {
                 self.move_to(SwapPhase::BackingOut, out, ctx)
             }
-            ErrorCode::BatchCompleted if self.phase.before_commit() => {
+            // Also while backing out: a take-back refused because the batch
+            // committed means the commit is ours to follow.
+            ErrorCode::BatchCompleted
+                if self.phase.before_commit() || self.phase == SwapPhase::BackingOut =>
+            {
                 self.move_to(SwapPhase::Committed, out, ctx)
             }
             // Our coin cannot enter this batch: nothing can commit, abort it.
@@ -555,10 +592,27 @@ impl Swap {
                 self.move_to(SwapPhase::BackingOut, out, ctx)
             }
             // Anything else: learn the batch's state and decide from it.
-            _ => out.push(Action::WatchBatch {
-                batch_id: self.batch_id,
-                since: 0,
-            }),
+            _ => {
+                out.push(Action::WatchBatch {
+                    batch_id: self.batch_id,
+                    since: 0,
+                });
+                if self.phase == SwapPhase::BackingOut {
+                    // The relay did not let a coin of ours out (for its
+                    // clock the batch may still be open): try again after
+                    // the deadline, and not in a tight loop.
+                    let at = self
+                        .deadline
+                        .map_or(0, |d| d + 1)
+                        .max(ctx.now + BACKOUT_RETRY_SECS);
+                    out.push(Action::ArmTimer {
+                        tag: TimerTag {
+                            phase: self.phase,
+                            at,
+                        },
+                    });
+                }
+            }
         }
     }
 }
@@ -667,6 +721,14 @@ pub fn step(mut s: Swap, event: Event, ctx: &mut StepCtx<'_>) -> (Swap, Vec<Acti
         }
         Event::Timer { tag } => {
             if tag.phase == s.phase && s.phase.before_commit() {
+                out.push(Action::WatchBatch {
+                    batch_id: s.batch_id,
+                    since: 0,
+                });
+            } else if tag.phase == s.phase && s.phase == SwapPhase::BackingOut {
+                // Try the take-backs again, and look at the batch: it may
+                // have committed meanwhile.
+                out = s.outstanding();
                 out.push(Action::WatchBatch {
                     batch_id: s.batch_id,
                     since: 0,

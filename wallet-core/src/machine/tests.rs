@@ -559,26 +559,156 @@ fn join_refused_as_expired_backs_out() {
     assert!(matches!(&a[..], [Action::Reclaim { .. }]));
 }
 
-#[test]
-fn backout_is_final_a_later_commit_report_changes_nothing() {
-    let f = fixture();
-    let s = joined(&f, false);
+/// Unlocked, then the relay reported the batch expired (from its clock,
+/// not recorded): the wallet starts backing out.
+fn backing_out_after_a_reported_expiry(f: &Fixture) -> (Swap, Vec<Action>) {
+    let s = joined(f, false);
     let (s, _) = feed(
         s,
-        Event::BatchSeen {
-            status: status(&f, BatchState::Aborted, 2, T0 + 3),
+        Event::Checked {
+            coin: f.theirs,
+            msg: message(f),
+            report: report(true),
         },
-        T0 + 3,
+        T0 + 5,
     );
+    let (s, _) = feed(
+        s,
+        Event::Unlocked {
+            coin: f.theirs,
+            status: status(f, BatchState::Open, 2, T0 + 6),
+        },
+        T0 + 6,
+    );
+    assert_eq!(s.phase, SwapPhase::AwaitingCommit);
     let (s, a) = feed(
         s,
         Event::BatchSeen {
-            status: status(&f, BatchState::Committed, 3, T0 + 4),
+            status: status(f, BatchState::Expired, 2, DEADLINE + 1),
         },
-        T0 + 4,
+        DEADLINE + 1,
     );
     assert_eq!(s.phase, SwapPhase::BackingOut);
-    assert!(a.iter().all(|a| matches!(a, Action::Reclaim { .. })));
+    assert!(s.gets.iter().all(|g| g.state == GetState::Forgone));
+    (s, a)
+}
+
+/// The coin owed after a commit the relay reports while backing out.
+fn receives_what_it_is_owed(f: &Fixture, s: Swap, a: Vec<Action>) {
+    assert_eq!(s.phase, SwapPhase::Committed);
+    assert!(s.gives.iter().all(|g| g.state == GiveState::Transferred));
+    assert!(s.gets.iter().all(|g| g.state == GetState::Awaiting));
+    assert!(
+        a.contains(&Action::FetchIncoming {
+            index: 5,
+            expect: vec![Expected {
+                statechain_id: f.theirs,
+                amount: 7_000
+            }],
+            batch: None,
+        }),
+        "{a:?}"
+    );
+    let (s, a) = feed(
+        s,
+        Event::Checked {
+            coin: f.theirs,
+            msg: message(f),
+            report: report(true),
+        },
+        DEADLINE + 3,
+    );
+    assert!(a.iter().any(|a| matches!(a, Action::Receive { index: 5, .. })));
+    let (s, _) = feed(
+        s,
+        Event::Received {
+            coin: f.theirs,
+            receipt: receipt(f, f.theirs, 1),
+        },
+        DEADLINE + 4,
+    );
+    assert_eq!(s.phase, SwapPhase::Completed);
+}
+
+#[test]
+fn backing_out_follows_a_commit_the_relay_reports_and_receives_what_it_is_owed() {
+    let f = fixture();
+    let (s, _) = backing_out_after_a_reported_expiry(&f);
+    let (s, a) = feed(
+        s,
+        Event::BatchSeen {
+            status: status(&f, BatchState::Committed, 3, DEADLINE + 2),
+        },
+        DEADLINE + 2,
+    );
+    receives_what_it_is_owed(&f, s, a);
+}
+
+#[test]
+fn a_take_back_refused_as_batch_completed_follows_the_commit() {
+    let f = fixture();
+    let (s, a) = backing_out_after_a_reported_expiry(&f);
+    assert!(matches!(&a[..], [Action::Reclaim { .. }]));
+    let (s, a) = feed(
+        s,
+        Event::Refused {
+            coin: Some(f.mine.statechain_id),
+            code: ErrorCode::BatchCompleted,
+        },
+        DEADLINE + 2,
+    );
+    receives_what_it_is_owed(&f, s, a);
+}
+
+#[test]
+fn a_take_back_the_relay_still_holds_is_tried_again_later() {
+    let f = fixture();
+    let (s, _) = backing_out_after_a_reported_expiry(&f);
+    // The relay's clock is behind the one that reported the expiry.
+    let (s, a) = feed(
+        s,
+        Event::Refused {
+            coin: Some(f.mine.statechain_id),
+            code: ErrorCode::BatchLocked,
+        },
+        DEADLINE + 2,
+    );
+    assert_eq!(s.phase, SwapPhase::BackingOut);
+    let retry = TimerTag {
+        phase: SwapPhase::BackingOut,
+        at: DEADLINE + 2 + swap::BACKOUT_RETRY_SECS,
+    };
+    assert!(a.contains(&Action::ArmTimer { tag: retry }), "{a:?}");
+    assert!(a.iter().any(|a| matches!(a, Action::WatchBatch { .. })));
+    let (s, a) = feed(s, Event::Timer { tag: retry }, retry.at);
+    assert!(a.iter().any(|a| matches!(a, Action::Reclaim { .. })), "{a:?}");
+    assert!(a.iter().any(|a| matches!(a, Action::WatchBatch { .. })));
+    // Its take-back succeeded this time: the batch can no longer commit.
+    let back = OwnedCoin {
+        index: 100,
+        seq: 2,
+        ..f.mine.clone()
+    };
+    let (s, _) = feed(
+        s,
+        Event::Reclaimed {
+            coin: f.mine.statechain_id,
+            new_coin: back.clone(),
+            receipt: receipt(&f, f.mine.statechain_id, 2),
+        },
+        retry.at,
+    );
+    assert_eq!(s.phase, SwapPhase::BackedOut);
+    // Final: a later (impossible) commit report changes nothing.
+    let (s, a) = feed(
+        s,
+        Event::BatchSeen {
+            status: status(&f, BatchState::Committed, 9, retry.at + 1),
+        },
+        retry.at + 1,
+    );
+    assert_eq!(s.phase, SwapPhase::BackedOut);
+    assert!(a.is_empty());
 }
 
 #[test]
@@ -604,7 +734,8 @@ fn phases_only_move_forward() {
                 assert_eq!(allowed, b == Completed, "{a:?} -> {b:?}");
             }
             if a == BackingOut {
-                assert_eq!(allowed, b == BackedOut, "{a:?} -> {b:?}");
+                // A reported expiry is not final: a commit can still come.
+                assert_eq!(allowed, b == BackedOut || b == Committed, "{a:?} -> {b:?}");
             }
         }
     }

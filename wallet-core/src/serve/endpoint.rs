@@ -15,7 +15,7 @@ use crate::rules::{self, Limits, Member, ReceiverOutcome, Refusal, SenderOutcome
 use crate::types::{Id, Scalar, Sig, XOnly};
 use crate::wire::{
     BatchCoinRequest, BatchInfo, BatchMember, BatchStatus, ConfigResponse, DepositRequest,
-    DepositResponse, MessagesResponse, OkResponse, OwnerResponse, PROTOCOL_VERSION,
+    DepositResponse, MESSAGE_PAGE_BYTES, MESSAGES_PER_PAGE, MessageEntry, MessagesResponse, OkResponse, OwnerResponse, PROTOCOL_VERSION,
     ReceiverRequest, ReceiverResponse, SenderRequest, SenderResponse, StatechainInfo,
     UpdateMsgRequest, WithdrawRequest,
 };
@@ -65,7 +65,8 @@ pub enum Reply {
 pub enum Read {
     Statechain(Id),
     Owner(XOnly),
-    Messages(XOnly),
+    /// Messages for a key with a cursor above `after` (0: from the start).
+    Messages { auth: XOnly, after: u64 },
     Batch(Id),
     Receipt(Id, u64),
 }
@@ -243,7 +244,9 @@ pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, Ser
             let mut coin = load_coin(tx, &req.statechain_id).await?;
             rules::authenticate_request(req, &[coin.owner_auth_pubkey], now, limits)?;
             remember(tx, &req.auth_sig, req.ts, now, limits).await?;
-            rules::update_msg(&mut coin, req.enc_msg.0.clone())?;
+            let recipient = rules::update_msg_recipient(&coin)?;
+            let cursor = tx.next_message_cursor(&recipient).await?;
+            rules::update_msg(&mut coin, req.enc_msg.0.clone(), cursor)?;
             tx.put_coin(&coin).await?;
             Ok(Reply::Ok)
         }
@@ -396,9 +399,13 @@ pub async fn read<T: Tx>(tx: &mut T, ctx: &Ctx, q: &Read) -> Result<ReadReply, S
         Read::Owner(auth) => Ok(ReadReply::Owner(OwnerResponse {
             statechain_ids: tx.coins_by_owner(auth).await?,
         })),
-        Read::Messages(auth) => Ok(ReadReply::Messages(MessagesResponse {
-            messages: tx.messages_for(auth).await?,
-        })),
+        Read::Messages { auth, after } => {
+            // One more than a page says whether anything remains.
+            let found = tx
+                .messages_for(auth, *after, MESSAGES_PER_PAGE + 1)
+                .await?;
+            Ok(ReadReply::Messages(message_page(found)))
+        }
         Read::Batch(id) => {
             let batch = load_batch(tx, id).await?;
             let lines = tx.batch_lines(id).await?;
@@ -426,6 +433,28 @@ pub async fn read<T: Tx>(tx: &mut T, ctx: &Ctx, q: &Read) -> Result<ReadReply, S
             None => Err(not_found(format!("no receipt for coin {id} at seq {seq}"))),
         },
     }
+}
+
+/// The first page of `found` (in cursor order): at most
+/// [`MESSAGES_PER_PAGE`] messages and [`MESSAGE_PAGE_BYTES`] of `enc_msg`,
+/// but always at least one, so a client always makes progress.
+fn message_page(found: Vec<MessageEntry>) -> MessagesResponse {
+    let total = found.len();
+    let mut bytes = 0;
+    let mut messages = Vec::new();
+    for m in found {
+        bytes += m.enc_msg.0.len();
+        if messages.len() == MESSAGES_PER_PAGE
+            || (!messages.is_empty() && bytes > MESSAGE_PAGE_BYTES)
+        {
+            break;
+        }
+        messages.push(m);
+    }
+    let next = (messages.len() < total)
+        .then(|| messages.last().map(|m| m.cursor))
+        .flatten();
+    MessagesResponse { messages, next }
 }
 
 /// Loads the relay key, storing `fresh` on first start.

@@ -350,3 +350,131 @@ fn only_a_future_ready_at_once_completes() {
     assert_eq!(block_on(async { 4 }), 4);
     assert_eq!(now_or_never(std::future::pending::<()>()), None);
 }
+
+// ----- §8: messages page; finished ones are deleted -----
+
+/// `count` coins of `amount` sent to `to`, each with a message of `size`
+/// bytes (junk: nobody can open it; the relay does not look).
+fn flood(sim: &SimRelay, to: &AddressKeys, count: usize, size: usize, seed: u64) -> Vec<Id> {
+    let address = crate::address::Address {
+        network: crate::address::Network::Demo,
+        user_pubkey: to.user_pubkey(),
+        auth_pubkey: to.auth_pubkey(),
+    };
+    let owner = keys(seed, 0);
+    (0..count)
+        .map(|i| {
+            let aux = |k: u8| {
+                let mut a = [k; 32];
+                a[..8].copy_from_slice(&(i as u64).to_be_bytes());
+                a
+            };
+            let coin = {
+                let req = DepositRequest::signed(&owner, 1, sim.now(), aux(1));
+                let r: DepositResponse =
+                    parse(&sim.handle(&post("/deposit/init", &wire::encode(&req))))
+                        .unwrap_or_else(|e| panic!("deposit: {e}"));
+                r.statechain_id
+            };
+            let req = SenderRequest::signed(coin, &owner, &address, None, sim.now(), aux(2));
+            let _: SenderResponse =
+                parse(&sim.handle(&post("/transfer/sender", &wire::encode(&req))))
+                    .unwrap_or_else(|e| panic!("sender: {e}"));
+            let req = UpdateMsgRequest::signed(coin, &owner, vec![i as u8; size], sim.now(), aux(3));
+            let _: OkResponse =
+                parse(&sim.handle(&post("/transfer/update_msg", &wire::encode(&req))))
+                    .unwrap_or_else(|e| panic!("update_msg: {e}"));
+            coin
+        })
+        .collect()
+}
+
+fn page(sim: &SimRelay, to: &AddressKeys, after: Option<u64>) -> MessagesResponse {
+    let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
+    parse(&sim.handle(&get(&format!(
+        "/transfer/get_msg_addr/{}{query}",
+        to.auth_pubkey()
+    ))))
+    .unwrap_or_else(|e| panic!("messages: {e}"))
+}
+
+#[test]
+fn messages_come_in_pages_of_at_most_100_in_upload_order() {
+    let sim = SimRelay::new(20);
+    let to = keys(21, 0);
+    let coins = flood(&sim, &to, 230, 40, 22);
+    let mut seen = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let p = page(&sim, &to, after);
+        pages += 1;
+        assert!(p.messages.len() <= wire::MESSAGES_PER_PAGE);
+        seen.extend(p.messages.iter().map(|m| (m.cursor, m.statechain_id)));
+        match p.next {
+            Some(n) => {
+                assert_eq!(Some(n), p.messages.last().map(|m| m.cursor));
+                after = Some(n);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "strictly increasing cursors");
+    let ids: Vec<Id> = seen.iter().map(|(_, id)| *id).collect();
+    assert_eq!(ids, coins, "upload order, each once");
+    // The client pages through everything, and a bound on pages holds.
+    let all = block_on(sim.client().all_messages(&to.auth_pubkey(), Some(30), 1000))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all.len(), 230);
+    let two = block_on(sim.client().all_messages(&to.auth_pubkey(), None, 2))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(two.len(), 200);
+}
+
+#[test]
+fn a_page_holds_at_most_4_mib_of_messages() {
+    let sim = SimRelay::new(23);
+    let to = keys(24, 0);
+    let size = sim.limits().max_message_bytes;
+    assert_eq!(size, 65_536, "the revision 2 default");
+    flood(&sim, &to, 70, size, 25);
+    let first = page(&sim, &to, None);
+    let bytes: usize = first.messages.iter().map(|m| m.enc_msg.0.len()).sum();
+    assert!(bytes <= wire::MESSAGE_PAGE_BYTES, "{bytes} bytes");
+    assert_eq!(first.messages.len(), wire::MESSAGE_PAGE_BYTES / size);
+    let rest = page(&sim, &to, first.next);
+    assert_eq!(first.messages.len() + rest.messages.len(), 70);
+    assert_eq!(rest.next, None);
+}
+
+#[test]
+fn messages_of_finished_or_replaced_transfers_are_deleted() {
+    let sim = SimRelay::new(26);
+    let to = keys(27, 0);
+    let other = keys(28, 0);
+    let coins = flood(&sim, &to, 3, 40, 29);
+    let owner = keys(29, 0);
+    // Replaced: the sender registers the coin anew (to someone else).
+    let address = crate::address::Address {
+        network: crate::address::Network::Demo,
+        user_pubkey: other.user_pubkey(),
+        auth_pubkey: other.auth_pubkey(),
+    };
+    let req = SenderRequest::signed(coins[0], &owner, &address, None, sim.now(), [9; 32]);
+    let _: SenderResponse = parse(&sim.handle(&post("/transfer/sender", &wire::encode(&req))))
+        .unwrap_or_else(|e| panic!("sender: {e}"));
+    // Finished: withdrawn (the transfer is over; nothing can receive it).
+    let req = crate::wire::WithdrawRequest::signed(coins[1], &owner, sim.now(), [10; 32]);
+    assert_eq!(sim.handle(&post("/withdraw", &wire::encode(&req))).status, 200);
+    let left = page(&sim, &to, None);
+    assert_eq!(
+        left.messages.iter().map(|m| m.statechain_id).collect::<Vec<_>>(),
+        vec![coins[2]]
+    );
+    // A later message gets a later cursor than any given before.
+    let more = flood(&sim, &to, 1, 40, 30);
+    let after = page(&sim, &to, Some(left.messages[0].cursor));
+    assert_eq!(after.messages.len(), 1);
+    assert_eq!(after.messages[0].statechain_id, more[0]);
+}
