@@ -48,7 +48,10 @@ struct RealWorld {
 
 impl RealWorld {
     async fn start() -> RealWorld {
-        let relay = TestRelay::start().await;
+        RealWorld::on(TestRelay::start().await)
+    }
+
+    fn on(relay: TestRelay) -> RealWorld {
         let client = RelayClient::new(Http {
             http: relay.http.clone(),
             base: relay.base.clone(),
@@ -104,6 +107,20 @@ async fn abort_by_joiner_returns_both_coins() {
 async fn slow_receiver_completes_after_the_deadline() {
     let w = RealWorld::start().await;
     scenarios::slow_receiver(&w, 50).await;
+}
+
+/// PROTOCOL §6.2 rev 2, the wallet's side: B saw the batch reported
+/// expired by a relay whose clock had jumped ahead, and started backing
+/// out; the relay restarts with its clock back behind the deadline, A
+/// unlocks and the batch commits. B's take-back is refused as
+/// `batch_completed`; B follows the commit and receives A's coin.
+#[tokio::test]
+async fn a_wallet_backing_out_follows_a_later_commit_and_receives() {
+    let w = RealWorld::start().await;
+    let (mut s, jump) = scenarios::backing_out_after_a_reported_expiry(&w, 60).await;
+    w.relay.clock.step_back(jump);
+    let w = RealWorld::on(w.relay.restart().await);
+    scenarios::commit_reaches_a_wallet_backing_out(&w, &mut s).await;
 }
 
 #[tokio::test]

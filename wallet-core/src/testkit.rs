@@ -302,8 +302,19 @@ pub mod scenarios {
     }
 
     /// Funds both parties; A creates the invite, B joins (B's swap starts),
-    /// A accepts (A's swap starts) unless `b_only_answers`.
+    /// A accepts (A's swap starts) if `start_a`.
     pub async fn setup<W: World>(w: &W, seed: u64, manual_confirm: bool, start_a: bool) -> Setup {
+        setup_confirming(w, seed, manual_confirm, manual_confirm, start_a).await
+    }
+
+    /// [`setup`], with each party's own choice of manual confirmation.
+    pub async fn setup_confirming<W: World>(
+        w: &W,
+        seed: u64,
+        manual_a: bool,
+        manual_b: bool,
+        start_a: bool,
+    ) -> Setup {
         let relay_pubkey = w
             .relay()
             .config()
@@ -339,7 +350,7 @@ pub mod scenarios {
                 &b.keys,
                 &invite.encode(),
                 &[coin_b.statechain_id],
-                manual_confirm,
+                manual_b,
                 1000,
                 now,
             )
@@ -348,7 +359,7 @@ pub mod scenarios {
         if start_a {
             let (rid_a, actions) = a
                 .wallet
-                .accept_answer(&answer.encode(), manual_confirm, 1000, now)
+                .accept_answer(&answer.encode(), manual_a, 1000, now)
                 .unwrap_or_else(|e| panic!("accept: {e}"));
             assert_eq!(rid_a, rid, "both sides name the swap by its batch");
             a.start(&rid_a, actions);
@@ -484,6 +495,71 @@ pub mod scenarios {
         assert_eq!(swap_phase(&s.b, &rid), Some(SwapPhase::Completed));
         assert_conserved(w, &s).await;
         s
+    }
+
+    /// First half of "a commit reaches a wallet that is backing out":
+    /// B (automatic) unlocks A's coin; A (manual) has checked B's coin but
+    /// not confirmed. The relay's clock jumps `jump` seconds, past the
+    /// deadline; B sees the batch reported expired and starts backing out,
+    /// and is stopped before its take-back reaches the relay. The caller
+    /// then puts the relay's clock back (a restarted relay process whose
+    /// clock was behind) and runs [`commit_reaches_a_wallet_backing_out`].
+    pub async fn backing_out_after_a_reported_expiry<W: World>(w: &W, seed: u64) -> (Setup, u64) {
+        let mut s = setup_confirming(w, seed, true, false, true).await;
+        let rid = s.rid.clone();
+        let ready = |ps: &[&mut Party]| {
+            let a_checked = match ps[0].record(&rid) {
+                Some(Record::Swap(sw)) => sw
+                    .gets
+                    .iter()
+                    .all(|g| matches!(g.state, crate::machine::swap::GetState::Checked { .. })),
+                _ => false,
+            };
+            a_checked && swap_phase(ps[1], &rid) == Some(SwapPhase::AwaitingCommit)
+        };
+        assert!(
+            run_until(w, &mut [&mut s.a, &mut s.b], 0, ready).await,
+            "B should unlock and A check"
+        );
+        let deadline = match s.b.record(&rid) {
+            Some(Record::Swap(sw)) => sw.deadline.unwrap_or_else(|| panic!("no deadline")),
+            _ => panic!("no swap"),
+        };
+        let jump = deadline + 5 - w.now();
+        w.advance(jump);
+        for _ in 0..50 {
+            if swap_phase(&s.b, &rid) == Some(SwapPhase::BackingOut) {
+                break;
+            }
+            s.b.step(w).await;
+        }
+        assert_eq!(swap_phase(&s.b, &rid), Some(SwapPhase::BackingOut));
+        assert!(
+            s.b.queue
+                .iter()
+                .any(|(_, a)| matches!(a, Action::Reclaim { .. })),
+            "the take-back is still to do"
+        );
+        (s, jump)
+    }
+
+    /// Second half: A confirms and its unlock commits the batch; then B's
+    /// take-back is refused as `batch_completed`, and B follows the commit
+    /// and receives A's coin. Both complete; nothing is lost or stuck.
+    pub async fn commit_reaches_a_wallet_backing_out<W: World>(w: &W, s: &mut Setup) {
+        let rid = s.rid.clone();
+        let now = w.now();
+        s.a.feed(&rid, Event::UserConfirm, now)
+            .unwrap_or_else(|e| panic!("confirm: {e}"));
+        assert!(
+            run_until(w, &mut [&mut s.a, &mut s.b], 1, both_final(&rid)).await,
+            "both should complete"
+        );
+        assert_eq!(swap_phase(&s.a, &rid), Some(SwapPhase::Completed));
+        assert_eq!(swap_phase(&s.b, &rid), Some(SwapPhase::Completed));
+        assert!(s.b.wallet.coins.contains_key(&s.coin_a.statechain_id));
+        assert!(s.a.wallet.coins.contains_key(&s.coin_b.statechain_id));
+        assert_conserved(w, s).await;
     }
 
     /// A happy swap in which party `who` crashes at its `at`-th action.
