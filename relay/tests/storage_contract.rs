@@ -354,7 +354,10 @@ async fn messages_page_and_finished_ones_are_deleted(r: TestRelay) {
     let waiter = {
         let (r, path) = (
             r.clone(),
-            format!("/transfer/get_msg_addr/{}?wait=10&after={last}", to.auth_pubkey()),
+            format!(
+                "/transfer/get_msg_addr/{}?wait=10&after={last}",
+                to.auth_pubkey()
+            ),
         );
         tokio::spawn(async move { r.get(&path).await.ok::<MessagesResponse>() })
     };

@@ -8,9 +8,9 @@ use crate::receipt::Receipt;
 use crate::types::{Id, XOnly};
 use crate::wire::{
     self, BatchCoinRequest, BatchInfo, BatchStatus, ConfigResponse, DepositRequest,
-    DepositResponse, ErrorBody, MessageEntry, MessagesResponse, OkResponse, OwnerResponse, ReceiverRequest,
-    ReceiverResponse, SenderRequest, SenderResponse, StatechainInfo, UpdateMsgRequest,
-    WithdrawRequest,
+    DepositResponse, ErrorBody, MessageEntry, MessagesResponse, OkResponse, OwnerResponse,
+    ReceiverRequest, ReceiverResponse, SenderRequest, SenderResponse, StatechainInfo,
+    UpdateMsgRequest, WithdrawRequest,
 };
 use serde::de::DeserializeOwned;
 

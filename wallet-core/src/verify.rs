@@ -1387,6 +1387,16 @@ mod tests {
         assert_eq!(failed_ids(&f.verify()), vec![CheckId::AggregatedKeyMatches]);
     }
 
+    /// §7.2 (rev 2): a descriptor line names only `A2`; a pending transfer
+    /// to this wallet's `A2` with another user key `O2` could never be
+    /// received by this wallet, so the check names `O2` too.
+    #[test]
+    fn pending_transfer_to_my_auth_key_but_another_user_key_fails() {
+        let mut f = Fixture::new(3, false);
+        f.info.pending.as_mut().unwrap().new_user_pubkey = scalar(61).public();
+        assert_eq!(failed_ids(&f.verify()), vec![CheckId::PendingToMe]);
+    }
+
     #[test]
     fn pending_transfer_to_someone_else_or_absent_fails() {
         let mut f = Fixture::new(3, false);

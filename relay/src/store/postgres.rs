@@ -37,7 +37,8 @@ fn pg(e: tokio_postgres::Error) -> StoreError {
 }
 
 /// Versioned migrations: entry `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE coins (
     statechain_id TEXT PRIMARY KEY,
     owner_auth    TEXT NOT NULL,
@@ -76,7 +77,8 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-"#, r#"
+"#,
+    r#"
 -- Protocol revision 2: messages page by cursor (§8). A cursor per
 -- receiving key, from a row per key that uploads to it lock, so cursors
 -- become visible in their order; messages already stored get cursors.
@@ -93,7 +95,8 @@ CREATE TABLE msg_cursors (
 INSERT INTO msg_cursors (auth, last)
     SELECT pending_auth, MAX(msg_cursor) FROM coins
     WHERE enc_msg IS NOT NULL AND pending_auth IS NOT NULL GROUP BY pending_auth;
-"#];
+"#,
+];
 
 /// Any number fixed for this application: serialises concurrent migrations.
 const MIGRATION_LOCK: i64 = 0x6c6f_636b_7374;

@@ -38,7 +38,8 @@ impl<T> Sql<T> for rusqlite::Result<T> {
 }
 
 /// Versioned migrations: entry `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE coins (
     statechain_id TEXT PRIMARY KEY,
     owner_auth    TEXT NOT NULL,
@@ -77,7 +78,8 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-"#, r#"
+"#,
+    r#"
 -- Protocol revision 2: messages page by cursor (§8). A cursor per
 -- receiving key; messages already stored get cursors in row order.
 ALTER TABLE coins ADD COLUMN msg_cursor INTEGER;
@@ -90,7 +92,8 @@ CREATE TABLE msg_cursors (
 INSERT INTO msg_cursors (auth, last)
     SELECT pending_auth, MAX(msg_cursor) FROM coins
     WHERE enc_msg IS NOT NULL AND pending_auth IS NOT NULL GROUP BY pending_auth;
-"#];
+"#,
+];
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -363,11 +366,14 @@ impl SqliteTx<'_> {
         after: u64,
         limit: usize,
     ) -> StoreResult<Vec<MessageEntry>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT statechain_id, enc_msg, msg_cursor FROM coins \
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT statechain_id, enc_msg, msg_cursor FROM coins \
              WHERE pending_auth = ?1 AND enc_msg IS NOT NULL AND msg_cursor > ?2 \
              ORDER BY msg_cursor LIMIT ?3",
-        ).sql()?;
+            )
+            .sql()?;
         let rows = st
             .query_map(params![auth.to_string(), i(after), limit as i64], |r| {
                 Ok((

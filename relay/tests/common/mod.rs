@@ -439,9 +439,12 @@ impl TestRelay {
     /// One page of `get_msg_addr` for `to`.
     pub async fn messages(&self, to: &AddressKeys, after: Option<u64>) -> MessagesResponse {
         let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
-        self.get(&format!("/transfer/get_msg_addr/{}{query}", to.auth_pubkey()))
-            .await
-            .ok()
+        self.get(&format!(
+            "/transfer/get_msg_addr/{}{query}",
+            to.auth_pubkey()
+        ))
+        .await
+        .ok()
     }
 
     pub async fn batch(&self, batch: Id) -> Value {

@@ -618,7 +618,10 @@ fn receives_what_it_is_owed(f: &Fixture, s: Swap, a: Vec<Action>) {
         },
         DEADLINE + 3,
     );
-    assert!(a.iter().any(|a| matches!(a, Action::Receive { index: 5, .. })));
+    assert!(
+        a.iter()
+            .any(|a| matches!(a, Action::Receive { index: 5, .. }))
+    );
     let (s, _) = feed(
         s,
         Event::Received {
@@ -681,7 +684,10 @@ fn a_take_back_the_relay_still_holds_is_tried_again_later() {
     assert!(a.contains(&Action::ArmTimer { tag: retry }), "{a:?}");
     assert!(a.iter().any(|a| matches!(a, Action::WatchBatch { .. })));
     let (s, a) = feed(s, Event::Timer { tag: retry }, retry.at);
-    assert!(a.iter().any(|a| matches!(a, Action::Reclaim { .. })), "{a:?}");
+    assert!(
+        a.iter().any(|a| matches!(a, Action::Reclaim { .. })),
+        "{a:?}"
+    );
     assert!(a.iter().any(|a| matches!(a, Action::WatchBatch { .. })));
     // Its take-back succeeded this time: the batch can no longer commit.
     let back = OwnedCoin {

@@ -15,9 +15,9 @@ use crate::rules::{self, Limits, Member, ReceiverOutcome, Refusal, SenderOutcome
 use crate::types::{Id, Scalar, Sig, XOnly};
 use crate::wire::{
     BatchCoinRequest, BatchInfo, BatchMember, BatchStatus, ConfigResponse, DepositRequest,
-    DepositResponse, MESSAGE_PAGE_BYTES, MESSAGES_PER_PAGE, MessageEntry, MessagesResponse, OkResponse, OwnerResponse, PROTOCOL_VERSION,
-    ReceiverRequest, ReceiverResponse, SenderRequest, SenderResponse, StatechainInfo,
-    UpdateMsgRequest, WithdrawRequest,
+    DepositResponse, MESSAGE_PAGE_BYTES, MESSAGES_PER_PAGE, MessageEntry, MessagesResponse,
+    OkResponse, OwnerResponse, PROTOCOL_VERSION, ReceiverRequest, ReceiverResponse, SenderRequest,
+    SenderResponse, StatechainInfo, UpdateMsgRequest, WithdrawRequest,
 };
 use serde::{Serialize, Serializer};
 
@@ -66,7 +66,10 @@ pub enum Read {
     Statechain(Id),
     Owner(XOnly),
     /// Messages for a key with a cursor above `after` (0: from the start).
-    Messages { auth: XOnly, after: u64 },
+    Messages {
+        auth: XOnly,
+        after: u64,
+    },
     Batch(Id),
     Receipt(Id, u64),
 }
@@ -401,9 +404,7 @@ pub async fn read<T: Tx>(tx: &mut T, ctx: &Ctx, q: &Read) -> Result<ReadReply, S
         })),
         Read::Messages { auth, after } => {
             // One more than a page says whether anything remains.
-            let found = tx
-                .messages_for(auth, *after, MESSAGES_PER_PAGE + 1)
-                .await?;
+            let found = tx.messages_for(auth, *after, MESSAGES_PER_PAGE + 1).await?;
             Ok(ReadReply::Messages(message_page(found)))
         }
         Read::Batch(id) => {

@@ -380,7 +380,8 @@ fn flood(sim: &SimRelay, to: &AddressKeys, count: usize, size: usize, seed: u64)
             let _: SenderResponse =
                 parse(&sim.handle(&post("/transfer/sender", &wire::encode(&req))))
                     .unwrap_or_else(|e| panic!("sender: {e}"));
-            let req = UpdateMsgRequest::signed(coin, &owner, vec![i as u8; size], sim.now(), aux(3));
+            let req =
+                UpdateMsgRequest::signed(coin, &owner, vec![i as u8; size], sim.now(), aux(3));
             let _: OkResponse =
                 parse(&sim.handle(&post("/transfer/update_msg", &wire::encode(&req))))
                     .unwrap_or_else(|e| panic!("update_msg: {e}"));
@@ -420,7 +421,10 @@ fn messages_come_in_pages_of_at_most_100_in_upload_order() {
         }
     }
     assert_eq!(pages, 3);
-    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "strictly increasing cursors");
+    assert!(
+        seen.windows(2).all(|w| w[0].0 < w[1].0),
+        "strictly increasing cursors"
+    );
     let ids: Vec<Id> = seen.iter().map(|(_, id)| *id).collect();
     assert_eq!(ids, coins, "upload order, each once");
     // The client pages through everything, and a bound on pages holds.
@@ -466,10 +470,16 @@ fn messages_of_finished_or_replaced_transfers_are_deleted() {
         .unwrap_or_else(|e| panic!("sender: {e}"));
     // Finished: withdrawn (the transfer is over; nothing can receive it).
     let req = crate::wire::WithdrawRequest::signed(coins[1], &owner, sim.now(), [10; 32]);
-    assert_eq!(sim.handle(&post("/withdraw", &wire::encode(&req))).status, 200);
+    assert_eq!(
+        sim.handle(&post("/withdraw", &wire::encode(&req))).status,
+        200
+    );
     let left = page(&sim, &to, None);
     assert_eq!(
-        left.messages.iter().map(|m| m.statechain_id).collect::<Vec<_>>(),
+        left.messages
+            .iter()
+            .map(|m| m.statechain_id)
+            .collect::<Vec<_>>(),
         vec![coins[2]]
     );
     // A later message gets a later cursor than any given before.
@@ -477,4 +487,78 @@ fn messages_of_finished_or_replaced_transfers_are_deleted() {
     let after = page(&sim, &to, Some(left.messages[0].cursor));
     assert_eq!(after.messages.len(), 1);
     assert_eq!(after.messages[0].statechain_id, more[0]);
+}
+
+/// §7.2 (rev 2) on the driver's path every host uses: the sender registers
+/// the transfer to this wallet's auth key `A2` but to another user key, and
+/// uploads a message naming this wallet's `O2`. The check fails on
+/// `PendingToMe`, and a receive started from it does nothing.
+#[test]
+fn a_transfer_pending_to_my_auth_key_with_another_user_key_is_rejected() {
+    use crate::driver::Executor;
+    use crate::machine::receive::{Receive, ReceivePhase};
+    use crate::verify::CheckId;
+    let sim = SimRelay::new(31);
+    let owner = keys(32, 0);
+    let me = keys(33, 0);
+    let stranger = keys(34, 0);
+    let coin = deposit(&sim, &owner, 800, 11).statechain_id;
+    // Registered to (stranger's O, my A2).
+    let twisted = crate::address::Address {
+        network: crate::address::Network::Demo,
+        user_pubkey: stranger.user_pubkey(),
+        auth_pubkey: me.auth_pubkey(),
+    };
+    let sender = SenderRequest::signed(coin, &owner, &twisted, None, sim.now(), [12; 32]);
+    let r: SenderResponse = parse(&sim.handle(&post("/transfer/sender", &wire::encode(&sender))))
+        .unwrap_or_else(|e| panic!("sender: {e}"));
+    // The message claims to be for my O2, and is sealed to it.
+    let info = statechain(&sim, &coin);
+    let seq = info.seq + 1;
+    let transfer_sig = owner.auth.sign(
+        &crate::signing::transfer(&coin, seq, &me.user_pubkey(), &me.auth_pubkey(), None),
+        [13; 32],
+    );
+    let msg = crate::message::TransferMessage {
+        version: 1,
+        statechain_id: coin,
+        amount: 800,
+        aggregated_pubkey: info.aggregated_pubkey,
+        sender_user_pubkey: owner.user_pubkey(),
+        recipient_user_pubkey: me.user_pubkey(),
+        recipient_auth_pubkey: me.auth_pubkey(),
+        batch_id: None,
+        seq,
+        t1: crate::keyshare::t1(&owner.user, &r.x1).unwrap_or_else(|e| panic!("{e}")),
+        transfer_sig,
+    };
+    let enc = msg.seal(
+        &me.user_pubkey(),
+        &Scalar::from_bytes(&[14; 32]).unwrap_or_else(|e| panic!("{e}")),
+        [15; 12],
+    );
+    let up = UpdateMsgRequest::signed(coin, &owner, enc, sim.now(), [16; 32]);
+    let _: OkResponse = parse(&sim.handle(&post("/transfer/update_msg", &wire::encode(&up))))
+        .unwrap_or_else(|e| panic!("update_msg: {e}"));
+    // My wallet (keys(33) at index 0) looks for incoming transfers.
+    let wallet_keys =
+        WalletKeys::from_mnemonic(&Mnemonic::from_entropy(SeededEntropy::new(33).bytes()));
+    let wallet = crate::wallet::Wallet::new("me", crate::address::Network::Demo);
+    let client = sim.client();
+    let mut exec = Executor {
+        relay: &client,
+        keys: &wallet_keys,
+        rng: SeededEntropy::new(35),
+        relay_pubkey: sim.relay_pubkey(),
+        wait: None,
+    };
+    let found =
+        block_on(exec.check_incoming(0, sim.now(), &wallet, &[])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found.len(), 1);
+    let (msg, report) = found.into_iter().next().unwrap_or_else(|| panic!("none"));
+    let failed: Vec<CheckId> = report.failures().iter().map(|c| c.id).collect();
+    assert_eq!(failed, vec![CheckId::PendingToMe]);
+    let rec = Receive::new(msg, report, 0, sim.now());
+    assert!(matches!(rec.phase, ReceivePhase::Rejected { .. }));
+    assert!(rec.outstanding().is_empty(), "nothing is sent to the relay");
 }
