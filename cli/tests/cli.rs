@@ -303,6 +303,7 @@ fn a_transfer_that_fails_a_check_is_rejected_with_exit_6() {
         coin: coin.clone(),
         to,
         batch: None,
+        by_hash: false,
     };
     let x1 = match relay.block_on(exec.perform(&register, now(), &wallet)) {
         Outcome::Events(e) => match e.as_slice() {

@@ -33,8 +33,7 @@ use wallet_core::serve::decode;
 use wallet_core::serve::{Ctx, Op, Read, ReadReply};
 use wallet_core::types::{Id, XOnly};
 use wallet_core::wire::{
-    self, BatchCoinRequest, DepositRequest, ReceiverRequest, SenderRequest, UpdateMsgRequest,
-    WithdrawRequest,
+    self, BatchCoinRequest, DepositRequest, ReceiverRequest, UpdateMsgRequest, WithdrawRequest,
 };
 
 /// Longest `wait` a long-poll honours (§8).
@@ -92,41 +91,64 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        let mime = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(str::trim)
-            .unwrap_or("");
-        if !mime.eq_ignore_ascii_case("application/json") {
-            return Err(ApiError::bad_request(
-                "the body must be JSON with Content-Type: application/json",
-            ));
-        }
-        let limit = state.0.config.body_limit();
-        let too_large = || ApiError::from(decode::too_large(limit));
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
-            return Err(too_large());
-        }
-        let bytes = Limited::new(req.into_body(), limit)
-            .collect()
-            .await
-            .map_err(|e| {
-                if e.is::<LengthLimitError>() {
-                    too_large()
-                } else {
-                    ApiError::bad_request("the body could not be read")
-                }
-            })?
-            .to_bytes();
+        let bytes = json_body_bytes(req, state).await?;
         Ok(JsonBody(decode::json::<T>(&bytes)?))
     }
+}
+
+/// A `/transfer/sender` body as an [`Op`]: its descriptor's lines bounded
+/// while parsing, the descriptor hashed once.
+pub struct SenderBody(pub Op);
+
+impl FromRequest<AppState> for SenderBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let bytes = json_body_bytes(req, state).await?;
+        Ok(SenderBody(decode::sender_body(
+            &bytes,
+            &state.0.ctx.limits,
+        )?))
+    }
+}
+
+/// The body of a JSON request: Content-Type checked, size bounded while
+/// it streams in.
+async fn json_body_bytes(req: Request, state: &AppState) -> Result<axum::body::Bytes, ApiError> {
+    let mime = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim)
+        .unwrap_or("");
+    if !mime.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::bad_request(
+            "the body must be JSON with Content-Type: application/json",
+        ));
+    }
+    let limit = state.0.config.body_limit();
+    let too_large = || ApiError::from(decode::too_large(limit));
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let bytes = Limited::new(req.into_body(), limit)
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.is::<LengthLimitError>() {
+                too_large()
+            } else {
+                ApiError::bad_request("the body could not be read")
+            }
+        })?
+        .to_bytes();
+    Ok(bytes)
 }
 
 /// Path parameters as text; each handler parses its own.
@@ -216,11 +238,7 @@ async fn info_owner(State(s): State<AppState>, p: Params) -> Answer {
     read(&s, Read::Owner(auth)).await.map(reply)
 }
 
-async fn transfer_sender(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<SenderRequest>,
-) -> Answer {
-    let op = decode::sender(req, &s.0.ctx.limits)?;
+async fn transfer_sender(State(s): State<AppState>, SenderBody(op): SenderBody) -> Answer {
     run(&s, op).await
 }
 

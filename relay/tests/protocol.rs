@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use wallet_core::descriptor::Descriptor;
 use wallet_core::keyshare;
 use wallet_core::receipt::{CoinStatus, Receipt};
 use wallet_core::types::Scalar;
@@ -949,4 +950,156 @@ async fn group_commit_folds_concurrent_requests_into_one_fsync() {
         commits < requests,
         "{commits} commits for {requests} requests: no grouping"
     );
+}
+
+// ----- §6.3 short joins, and the work done before the writer -----
+
+#[tokio::test]
+async fn a_short_join_names_an_existing_batch_by_its_hash() {
+    let r = TestRelay::start().await;
+    let s = Swap::new(&r).await;
+    // The first join must carry the lines: a short one finds no batch, and
+    // the refusal leaves nothing behind.
+    r.sender_short(s.coin_a, &s.alice, &s.a_to, &s.d)
+        .await
+        .err("not_found");
+    assert!(r.info(&s.coin_a).await.pending.is_none());
+    r.sender(s.coin_a, &s.alice, &s.a_to, Some(&s.d))
+        .await
+        .ok::<Value>();
+    let x1: Value = r.sender_short(s.coin_b, &s.bob, &s.b_to, &s.d).await.ok();
+    let b = r.batch(s.id()).await;
+    assert!(
+        b["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["joined"] == true)
+    );
+    // The idempotent repeat, short too, returns the same x1.
+    let again: Value = r.sender_short(s.coin_b, &s.bob, &s.b_to, &s.d).await.ok();
+    assert_eq!(x1, again);
+    // And the batch commits as usual.
+    r.unlock(s.coin_a, s.id(), &s.a_to).await.ok::<Value>();
+    let done: Value = r.unlock(s.coin_b, s.id(), &s.b_to).await.ok();
+    assert_eq!(state(&done), "committed");
+}
+
+#[tokio::test]
+async fn a_short_join_is_checked_like_a_full_one() {
+    let r = TestRelay::start().await;
+    let s = Swap::new(&r).await;
+    r.sender(s.coin_a, &s.alice, &s.a_to, Some(&s.d))
+        .await
+        .ok::<Value>();
+    // Another hash for the same batch id.
+    let other = descriptor(
+        s.id(),
+        &[(s.coin_a, &s.a_to, 5000), (s.coin_b, &s.b_to, 7001)],
+    );
+    r.sender_short(s.coin_b, &s.bob, &s.b_to, &other)
+        .await
+        .err("descriptor_mismatch");
+    // Another new owner than the line's.
+    r.sender_short(s.coin_b, &s.bob, &keys(), &s.d)
+        .await
+        .err("not_in_descriptor");
+    // A coin that is not a line.
+    let x = keys();
+    let cx = r.deposit(&x, 7000).await;
+    r.sender_short(cx, &x, &s.b_to, &s.d)
+        .await
+        .err("not_in_descriptor");
+    // Past the deadline.
+    r.advance(200).await;
+    r.sender_short(s.coin_b, &s.bob, &s.b_to, &s.d)
+        .await
+        .err("batch_expired");
+}
+
+#[tokio::test]
+async fn a_batch_field_with_both_or_neither_form_is_bad_request() {
+    let r = TestRelay::start().await;
+    let s = Swap::new(&r).await;
+    let mut body =
+        serde_json::to_value(r.sender_req(s.coin_a, &s.alice, &s.a_to, Some(&s.d))).unwrap();
+    body["batch"]["descriptor_hash"] = serde_json::json!(s.d.hash().to_string());
+    r.post("/transfer/sender", &body).await.err("bad_request");
+    body["batch"] = serde_json::json!({ "batch_id": s.id().to_string() });
+    r.post("/transfer/sender", &body).await.err("bad_request");
+    body["batch"] = serde_json::json!({ "descriptor_hash": s.d.hash().to_string() });
+    r.post("/transfer/sender", &body).await.err("bad_request");
+}
+
+#[tokio::test]
+async fn descriptor_lines_are_bounded_while_parsing() {
+    let r = TestRelay::with(|c| c.max_batch_size = 3).await;
+    let (owner, to) = (keys(), keys());
+    let coin = r.deposit(&owner, 10).await;
+    let mut lines = vec![(coin, &to, 10)];
+    let extra: Vec<_> = (0..3).map(|_| random_id()).collect();
+    for id in &extra {
+        lines.push((*id, &to, 1));
+    }
+    let d = Descriptor::new(
+        random_id(),
+        lines
+            .iter()
+            .map(|(c, k, a)| wallet_core::BatchTransfer {
+                statechain_id: *c,
+                new_user_auth_key: k.auth_pubkey(),
+                amount: *a,
+            })
+            .collect(),
+        1000,
+    )
+    .unwrap();
+    let resp = r.sender(coin, &owner, &to, Some(&d)).await;
+    resp.err("bad_request");
+    assert!(
+        resp.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 3"),
+        "{}",
+        resp.body
+    );
+}
+
+/// A junk-signed request (here a maximal join) is refused before it is
+/// queued for the single SQLite writer: the writer never runs it.
+#[tokio::test]
+async fn a_junk_signed_join_never_reaches_the_writer() {
+    let r = TestRelay::start().await;
+    let (owner, thief, to) = (keys(), keys(), keys());
+    let coin = r.deposit(&owner, 10).await;
+    let mut lines: Vec<wallet_core::BatchTransfer> = (0..999)
+        .map(|_| wallet_core::BatchTransfer {
+            statechain_id: random_id(),
+            new_user_auth_key: wallet_core::keys::AuthKey::from_scalar(
+                &Scalar::from_bytes(&aux()).unwrap(),
+            )
+            .public(),
+            amount: 1,
+        })
+        .collect();
+    lines.push(wallet_core::BatchTransfer {
+        statechain_id: coin,
+        new_user_auth_key: to.auth_pubkey(),
+        amount: 10,
+    });
+    let d = Descriptor::new(random_id(), lines, 1000).unwrap();
+    let before = r.writer_requests().unwrap();
+    // Signed by a key that does not own the coin.
+    r.sender(coin, &thief, &to, Some(&d))
+        .await
+        .err("bad_signature");
+    assert_eq!(
+        r.writer_requests().unwrap(),
+        before,
+        "the writer never saw it"
+    );
+    // A well-signed one goes through the writer as usual.
+    r.sender(coin, &owner, &to, Some(&d)).await.ok::<Value>();
+    assert_eq!(r.writer_requests().unwrap(), before + 1);
 }

@@ -15,12 +15,14 @@ pub struct BatchTransfer {
     pub amount: u64,
 }
 
-/// A validated descriptor: 1..=max lines, each coin once, sorted by coin id.
+/// A validated descriptor: 1..=max lines, each coin once, sorted by coin
+/// id, and its hash, computed once when it is built.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "DescriptorWire", into = "DescriptorWire")]
 pub struct Descriptor {
     batch_id: Id,
     transfers: Vec<BatchTransfer>,
+    hash: Hash32,
 }
 
 /// The wire shape of a descriptor (the `batch` field of `/transfer/sender`).
@@ -28,7 +30,95 @@ pub struct Descriptor {
 #[serde(deny_unknown_fields)]
 pub struct DescriptorWire {
     pub batch_id: Id,
+    #[serde(deserialize_with = "lines::bounded")]
     pub transfers: Vec<BatchTransfer>,
+}
+
+/// How a join names its batch (§6.3): with the descriptor's lines (the
+/// first join, which creates the batch, must), or once the batch exists,
+/// by its hash alone: O(1) bytes whatever the batch's size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchJoin {
+    Full(Descriptor),
+    Short {
+        batch_id: Id,
+        descriptor_hash: Hash32,
+    },
+}
+
+impl BatchJoin {
+    pub fn batch_id(&self) -> Id {
+        match self {
+            BatchJoin::Full(d) => d.batch_id(),
+            BatchJoin::Short { batch_id, .. } => *batch_id,
+        }
+    }
+
+    pub fn hash(&self) -> Hash32 {
+        match self {
+            BatchJoin::Full(d) => d.hash(),
+            BatchJoin::Short {
+                descriptor_hash, ..
+            } => *descriptor_hash,
+        }
+    }
+
+    pub fn descriptor(&self) -> Option<&Descriptor> {
+        match self {
+            BatchJoin::Full(d) => Some(d),
+            BatchJoin::Short { .. } => None,
+        }
+    }
+}
+
+/// Reading a descriptor's lines with their number bounded while parsing:
+/// a body with more lines than the relay takes is refused at the first
+/// line too many, before the rest is read, validated or stored.
+pub mod lines {
+    use super::{ABSOLUTE_MAX_LINES, BatchTransfer};
+    use serde::de::{Deserializer, Error as _, SeqAccess, Visitor};
+    use std::cell::Cell;
+    use std::fmt;
+
+    thread_local! {
+        // serde's derive cannot pass a bound into a nested field, so the
+        // bound of one synchronous parse is set around it ([`with_limit`]).
+        static LIMIT: Cell<usize> = const { Cell::new(ABSOLUTE_MAX_LINES) };
+    }
+
+    /// Runs `parse` with descriptors bounded to `max` lines (and never more
+    /// than [`ABSOLUTE_MAX_LINES`]).
+    pub fn with_limit<R>(max: usize, parse: impl FnOnce() -> R) -> R {
+        let before = LIMIT.with(|l| l.replace(max.min(ABSOLUTE_MAX_LINES)));
+        let r = parse();
+        LIMIT.with(|l| l.set(before));
+        r
+    }
+
+    /// The lines, at most the current limit of them.
+    pub fn bounded<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<BatchTransfer>, D::Error> {
+        struct Lines(usize);
+        impl<'de> Visitor<'de> for Lines {
+            type Value = Vec<BatchTransfer>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a list of at most {} transfers", self.0)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(self.0));
+                while let Some(line) = seq.next_element::<BatchTransfer>()? {
+                    if out.len() == self.0 {
+                        return Err(A::Error::custom(format!(
+                            "the descriptor has more than {} transfers",
+                            self.0
+                        )));
+                    }
+                    out.push(line);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Lines(LIMIT.with(Cell::get)))
+    }
 }
 
 /// No descriptor may exceed this, whatever the relay's configuration: it
@@ -55,9 +145,11 @@ impl Descriptor {
         {
             return Err(Error::DuplicateCoin(w[0].statechain_id.to_string()));
         }
+        let hash = hash(&batch_id, &transfers);
         Ok(Descriptor {
             batch_id,
             transfers,
+            hash,
         })
     }
 
@@ -85,16 +177,10 @@ impl Descriptor {
         self.transfers.is_empty()
     }
 
-    /// SHA256 of `lockstep/v1/batch\n{batch_id}\n` and one sorted line per transfer.
+    /// SHA256 of `lockstep/v1/batch\n{batch_id}\n` and one sorted line per
+    /// transfer (computed once, when the descriptor was built).
     pub fn hash(&self) -> Hash32 {
-        let mut h = Sha256::new();
-        h.update(format!("lockstep/v1/batch\n{}\n", self.batch_id).as_bytes());
-        for t in &self.transfers {
-            h.update(
-                format!("{}:{}:{}\n", t.statechain_id, t.new_user_auth_key, t.amount).as_bytes(),
-            );
-        }
-        Hash32(h.finalize().into())
+        self.hash
     }
 
     /// Validates a descriptor received on the wire against a size limit.
@@ -108,6 +194,16 @@ impl Descriptor {
             transfers: self.transfers.clone(),
         }
     }
+}
+
+/// The canonical hash (§6.1) of lines sorted by coin id.
+fn hash(batch_id: &Id, sorted: &[BatchTransfer]) -> Hash32 {
+    let mut h = Sha256::new();
+    h.update(format!("lockstep/v1/batch\n{batch_id}\n").as_bytes());
+    for t in sorted {
+        h.update(format!("{}:{}:{}\n", t.statechain_id, t.new_user_auth_key, t.amount).as_bytes());
+    }
+    Hash32(h.finalize().into())
 }
 
 impl TryFrom<DescriptorWire> for Descriptor {
@@ -124,6 +220,14 @@ impl From<Descriptor> for DescriptorWire {
             transfers: d.transfers,
         }
     }
+}
+
+/// The short form of a join's `batch` field (§6.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShortJoinWire {
+    pub batch_id: Id,
+    pub descriptor_hash: Hash32,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 use crate::address::Address;
 use crate::client::{MAX_MESSAGE_PAGES, RelayClient, Transport, relay_code};
+use crate::descriptor::{BatchJoin, Descriptor};
 use crate::entropy::Entropy;
 use crate::error::{Error, ErrorCode};
 use crate::keys::{AddressKeys, WalletKeys};
@@ -18,6 +19,9 @@ use crate::types::{Id, Scalar, XOnly};
 use crate::verify::{self, VerifyInput};
 use crate::wallet::Wallet;
 use crate::wire::{BatchCoinRequest, ReceiverRequest, SenderRequest, UpdateMsgRequest};
+
+/// Descriptors longer than this are joined by hash first (§6.3).
+pub const SHORT_JOIN_LINES: usize = 16;
 
 /// Everything an action needs besides the action itself.
 pub struct Executor<'a, T, R> {
@@ -71,24 +75,18 @@ impl<T: Transport, R: Entropy> Executor<'_, T, R> {
         wallet: &Wallet,
     ) -> Result<Outcome, Error> {
         Ok(match action {
-            Action::Register { coin, to, batch } => {
-                let owner = self.address_keys(coin.index)?;
-                let req = SenderRequest::signed(
-                    coin.statechain_id,
-                    &owner,
-                    to,
-                    batch.as_ref(),
-                    now,
-                    self.rng.bytes(),
-                );
-                match self.relay.sender(&req).await {
-                    Ok(r) => Outcome::Events(vec![Event::Registered {
-                        coin: coin.statechain_id,
-                        x1: r.x1,
-                    }]),
-                    Err(e) => refusal(Some(coin.statechain_id), e),
-                }
-            }
+            Action::Register {
+                coin,
+                to,
+                batch,
+                by_hash,
+            } => match self.register(coin, to, batch.as_ref(), *by_hash, now).await {
+                Ok(x1) => Outcome::Events(vec![Event::Registered {
+                    coin: coin.statechain_id,
+                    x1,
+                }]),
+                Err(e) => refusal(Some(coin.statechain_id), e),
+            },
             Action::Upload {
                 coin,
                 to,
@@ -249,6 +247,43 @@ impl<T: Transport, R: Entropy> Executor<'_, T, R> {
     ) -> Result<Vec<(TransferMessage, verify::Report)>, Error> {
         self.check_messages(index, now, wallet, None, |id| !skip.contains(id))
             .await
+    }
+
+    /// `/transfer/sender`. A join names the batch by its hash (§6.3) when
+    /// the record knows the batch exists, or when the descriptor is large
+    /// enough that sending its lines costs more than one extra round trip
+    /// would; a short join to a batch that does not exist yet (`not_found`)
+    /// is sent again with the lines.
+    async fn register(
+        &mut self,
+        coin: &OwnedCoin,
+        to: &Address,
+        batch: Option<&Descriptor>,
+        by_hash: bool,
+        now: u64,
+    ) -> Result<Scalar, Error> {
+        let owner = self.address_keys(coin.index)?;
+        if let Some(d) = batch.filter(|d| by_hash || d.len() > SHORT_JOIN_LINES) {
+            let short = BatchJoin::Short {
+                batch_id: d.batch_id(),
+                descriptor_hash: d.hash(),
+            };
+            let req = SenderRequest::signed_join(
+                coin.statechain_id,
+                &owner,
+                to,
+                Some(&short),
+                now,
+                self.rng.bytes(),
+            );
+            match self.relay.sender(&req).await {
+                Err(e) if relay_code(&e) == Some(ErrorCode::NotFound) => {}
+                r => return r.map(|r| r.x1),
+            }
+        }
+        let req =
+            SenderRequest::signed(coin.statechain_id, &owner, to, batch, now, self.rng.bytes());
+        self.relay.sender(&req).await.map(|r| r.x1)
     }
 
     async fn upload(

@@ -54,11 +54,15 @@ pub struct TimerTag {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
-    /// `/transfer/sender` for `coin` to `to`, in `batch` if given.
+    /// `/transfer/sender` for `coin` to `to`, in `batch` if given. With
+    /// `by_hash` the batch is known to exist: join naming it by its hash
+    /// (a short join, §6.3), not with all its lines.
     Register {
         coin: OwnedCoin,
         to: Address,
         batch: Option<Descriptor>,
+        #[serde(default)]
+        by_hash: bool,
     },
     /// Build, encrypt and upload the transfer message (needs the `x1` the relay returned).
     Upload {

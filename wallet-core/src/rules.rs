@@ -7,12 +7,12 @@
 //! from the counters in the batch row. The same functions run the in-memory
 //! relay used by wallet-core's state-machine tests.
 
-use crate::descriptor::Descriptor;
+use crate::descriptor::{BatchJoin, BatchTransfer};
 use crate::error::ErrorCode;
 use crate::keys::AuthKey;
 use crate::keyshare;
 use crate::receipt::{CoinStatus, Receipt, ReceiptBody};
-use crate::signing;
+use crate::signing::{self, Verified};
 use crate::types::{Hash32, Id, Point, Scalar, Sig, XOnly};
 use crate::wire::{
     BatchCoinRequest, BatchState, BatchStatus, ChainEntry, DepositRequest, PendingInfo,
@@ -175,7 +175,8 @@ impl Batch {
     }
 }
 
-/// Freshness and signature (§4), in that order: 401s.
+/// Freshness and signature (§4), in that order: 401s. `sigs` holds the
+/// signatures this request already had verified (and learns this one).
 pub fn authenticate(
     signing_string: &str,
     ts: u64,
@@ -183,6 +184,7 @@ pub fn authenticate(
     keys: &[XOnly],
     now: u64,
     limits: &Limits,
+    sigs: &mut Verified,
 ) -> RuleResult<()> {
     if ts.abs_diff(now) > limits.auth_window {
         return refuse(
@@ -190,7 +192,7 @@ pub fn authenticate(
             "the request time is outside the relay's window; sign again with the current time",
         );
     }
-    if keys.iter().any(|k| signing::verify(k, signing_string, sig)) {
+    if keys.iter().any(|k| sigs.verify(k, signing_string, sig)) {
         Ok(())
     } else {
         refuse(
@@ -206,6 +208,7 @@ pub fn authenticate_request(
     keys: &[XOnly],
     now: u64,
     limits: &Limits,
+    sigs: &mut Verified,
 ) -> RuleResult<()> {
     authenticate(
         &req.signing_string(),
@@ -214,6 +217,7 @@ pub fn authenticate_request(
         keys,
         now,
         limits,
+        sigs,
     )
 }
 
@@ -221,14 +225,19 @@ pub fn authenticate_request(
 
 /// Validates a deposit (amount, signature); the caller checks replay, then
 /// calls [`deposit_create`].
-pub fn deposit_check(req: &DepositRequest, now: u64, limits: &Limits) -> RuleResult<()> {
+pub fn deposit_check(
+    req: &DepositRequest,
+    now: u64,
+    limits: &Limits,
+    sigs: &mut Verified,
+) -> RuleResult<()> {
     if req.amount == 0 || req.amount > limits.max_demo_amount {
         return refuse(
             ErrorCode::BadRequest,
             "amount must be between 1 and max_demo_amount",
         );
     }
-    authenticate_request(req, &[req.auth_pubkey], now, limits)
+    authenticate_request(req, &[req.auth_pubkey], now, limits, sigs)
 }
 
 /// Creates the coin with a fresh server share and its `seq` 0 receipt.
@@ -289,6 +298,9 @@ pub struct SenderRows<'a> {
     pub current_batch: Option<&'a mut Batch>,
     /// The batch the request joins, if it names one and it exists.
     pub target_batch: Option<&'a mut Batch>,
+    /// The coin's descriptor line in the target batch, as stored when the
+    /// batch was created (`None`: not a line, or no such batch).
+    pub target_line: Option<BatchTransfer>,
     /// The coin's member row in the target batch (default when absent).
     pub target_member: &'a mut Member,
 }
@@ -314,34 +326,37 @@ impl SenderOutcome {
 }
 
 /// Validates the request body (400s) before any row is read.
-pub fn sender_descriptor(req: &SenderRequest, limits: &Limits) -> RuleResult<Option<Descriptor>> {
-    req.descriptor(limits.max_batch_size)
+pub fn sender_join(req: &SenderRequest, limits: &Limits) -> RuleResult<Option<BatchJoin>> {
+    req.join(limits.max_batch_size)
         .map_err(|e| Refusal::new(ErrorCode::BadRequest, e.to_string()))
 }
 
 /// Signature by the coin's current owner (401).
 pub fn sender_authenticate(
     req: &SenderRequest,
-    descriptor: Option<&Descriptor>,
+    join: Option<&BatchJoin>,
     coin: &Coin,
     now: u64,
     limits: &Limits,
+    sigs: &mut Verified,
 ) -> RuleResult<()> {
     authenticate(
-        &req.signing_string_with(descriptor),
+        &req.signing_string_with(join),
         req.ts,
         &req.auth_sig,
         &[coin.owner_auth_pubkey],
         now,
         limits,
+        sigs,
     )
 }
 
-/// §6.3 "Join" and "Sender on a batched coin", after authentication and
-/// replay checks. `fresh_x1` is used only when a new transfer is registered.
+/// §6.3 "Join" and "Sender on a batched coin", after authentication,
+/// replay and batch existence (a short join names an existing batch).
+/// `fresh_x1` is used only when a new transfer is registered.
 pub fn sender(
     req: &SenderRequest,
-    descriptor: Option<&Descriptor>,
+    join: Option<&BatchJoin>,
     rows: SenderRows<'_>,
     fresh_x1: Scalar,
     now: u64,
@@ -351,7 +366,7 @@ pub fn sender(
     if coin.status == CoinStatus::Withdrawn {
         return refuse(ErrorCode::Withdrawn, "this coin has been withdrawn");
     }
-    let request_batch = descriptor.map(Descriptor::batch_id);
+    let request_batch = join.map(BatchJoin::batch_id);
     if let Some(p) = &coin.pending {
         let same = p.new_user_pubkey == req.new_user_pubkey
             && p.new_user_auth_key == req.new_user_auth_key
@@ -365,7 +380,7 @@ pub fn sender(
                     );
                 }
                 BatchState::Open => {
-                    let same_terms = descriptor.is_some_and(|d| d.hash() == cb.descriptor_hash);
+                    let same_terms = join.is_some_and(|j| j.hash() == cb.descriptor_hash);
                     if same && same_terms {
                         return Ok(SenderOutcome::Repeat { x1: p.x1 });
                     }
@@ -387,17 +402,29 @@ pub fn sender(
     }
 
     let mut create_batch = None;
-    if let Some(d) = descriptor {
-        let line = d.line(&coin.statechain_id);
-        match rows.target_batch.as_deref() {
-            Some(b) if b.descriptor_hash != d.hash() => {
+    if let Some(j) = join {
+        if rows
+            .target_batch
+            .as_deref()
+            .is_some_and(|b| b.descriptor_hash != j.hash())
+        {
+            return refuse(
+                ErrorCode::DescriptorMismatch,
+                "the descriptor differs from the one this batch was created with",
+            );
+        }
+        // The stored line once the batch exists (same hash, same lines);
+        // the request's own lines when it creates the batch.
+        let line = match (&rows.target_batch, j) {
+            (Some(_), _) => rows.target_line,
+            (None, BatchJoin::Full(d)) => d.line(&coin.statechain_id).copied(),
+            (None, BatchJoin::Short { .. }) => {
                 return refuse(
-                    ErrorCode::DescriptorMismatch,
-                    "the descriptor differs from the one this batch was created with",
+                    ErrorCode::NotFound,
+                    "no such batch yet: the first join must carry the descriptor's lines",
                 );
             }
-            _ => {}
-        }
+        };
         let line = match line {
             Some(l) if l.new_user_auth_key == req.new_user_auth_key => l,
             _ => {
@@ -413,8 +440,8 @@ pub fn sender(
                 "the descriptor line's amount differs from the coin's amount",
             );
         }
-        match rows.target_batch {
-            Some(b) => {
+        match (rows.target_batch, j) {
+            (Some(b), _) => {
                 match b.state_at(now) {
                     BatchState::Committed => {
                         return refuse(
@@ -436,7 +463,7 @@ pub fn sender(
                     b.version += 1;
                 }
             }
-            None => {
+            (None, BatchJoin::Full(d)) => {
                 create_batch = Some(Batch {
                     batch_id: d.batch_id(),
                     descriptor_hash: d.hash(),
@@ -448,6 +475,9 @@ pub fn sender(
                     state: StoredBatchState::Open,
                     version: 1,
                 });
+            }
+            (None, BatchJoin::Short { .. }) => {
+                return refuse(ErrorCode::NotFound, "no such batch yet");
             }
         }
         *rows.target_member = Member {
@@ -608,11 +638,12 @@ pub fn receiver_authenticate(
     coin: &Coin,
     now: u64,
     limits: &Limits,
+    sigs: &mut Verified,
 ) -> RuleResult<()> {
     let signer = receiver_signer(coin)?;
-    authenticate_request(req, &[signer], now, limits)?;
+    authenticate_request(req, &[signer], now, limits, sigs)?;
     let ok = match &coin.pending {
-        Some(p) => signing::verify(
+        Some(p) => sigs.verify(
             &coin.owner_auth_pubkey,
             &signing::transfer(
                 &coin.statechain_id,

@@ -16,7 +16,10 @@
 pub mod decode;
 mod endpoint;
 
-pub use endpoint::{Op, Read, ReadReply, Reply, VERSION, config, execute, init_relay_key, read};
+pub use endpoint::{
+    Op, Read, ReadReply, Reply, VERSION, config, execute, execute_verified, init_relay_key,
+    precheck, read,
+};
 
 use crate::descriptor::BatchTransfer;
 use crate::error::ErrorCode;
@@ -232,6 +235,14 @@ pub trait Tx {
         lines: &[BatchTransfer],
     ) -> impl Future<Output = StoreResult<()>> + Send;
     fn put_batch(&mut self, batch: &Batch) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The coin's descriptor line in the batch, with its member row;
+    /// `None` when it is not a line. Locks the row like [`Tx::member`].
+    fn line(
+        &mut self,
+        batch: &Id,
+        coin: &Id,
+    ) -> impl Future<Output = StoreResult<Option<(BatchTransfer, Member)>>> + Send;
 
     /// The coin's member row in the batch; `None` when it is not a descriptor line.
     fn member(

@@ -24,6 +24,44 @@ pub fn verify_digest(key: &XOnly, msg: &[u8; 32], sig: &Sig) -> bool {
     }
 }
 
+/// The signatures one request has had verified, as `(key, message hash,
+/// signature)` triples. The relay checks a request's signatures before it
+/// queues the request for its single writer; the writer re-derives, from
+/// the rows it holds, which key must have signed what, and skips only the
+/// curve arithmetic for a triple that already verified. A triple that
+/// verified once verifies forever, so nothing is trusted that was not
+/// checked: a changed owner is a different key and is verified afresh.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verified(Vec<(XOnly, [u8; 32], Sig)>);
+
+impl Verified {
+    /// Like [`verify`], remembering a success.
+    pub fn verify(&mut self, key: &XOnly, signing_string: &str, sig: &Sig) -> bool {
+        let digest = message_hash(signing_string);
+        if self
+            .0
+            .iter()
+            .any(|(k, d, s)| k == key && *d == digest && s == sig)
+        {
+            return true;
+        }
+        let ok = verify_digest(key, &digest, sig);
+        if ok {
+            self.0.push((*key, digest, *sig));
+        }
+        ok
+    }
+
+    /// How many signatures verified (and are remembered).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
 }

@@ -315,6 +315,18 @@ impl Tx for SimTx<'_> {
     ) -> impl Future<Output = StoreResult<()>> + Send {
         ready(self.put_member_sync(batch, coin, member))
     }
+    fn line(
+        &mut self,
+        batch: &Id,
+        coin: &Id,
+    ) -> impl Future<Output = StoreResult<Option<(BatchTransfer, Member)>>> + Send {
+        ready(Ok(self
+            .state
+            .lines
+            .get(batch)
+            .and_then(|l| l.get(coin))
+            .copied()))
+    }
     fn append_chain(
         &mut self,
         coin: &Id,

@@ -3,7 +3,7 @@
 //! Decoding is strict: unknown fields are refused and every key, scalar,
 //! signature and id is validated while parsing (see [`crate::types`]).
 
-use crate::descriptor::{BatchTransfer, Descriptor, DescriptorWire};
+use crate::descriptor::{BatchJoin, BatchTransfer, Descriptor, DescriptorWire, ShortJoinWire};
 use crate::error::{Error, ErrorCode};
 use crate::keys::AddressKeys;
 use crate::receipt::{CoinStatus, Receipt};
@@ -173,13 +173,99 @@ pub struct SenderRequest {
     pub new_user_pubkey: Point,
     pub new_user_auth_key: XOnly,
     #[serde(default)]
-    pub batch: Option<DescriptorWire>,
+    pub batch: Option<BatchWire>,
     pub ts: u64,
     pub auth_sig: Sig,
 }
 
+/// The `batch` field of `/transfer/sender`: the descriptor's lines, or once
+/// the batch exists, its hash alone (a short join, §6.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum BatchWire {
+    Full(DescriptorWire),
+    Short(ShortJoinWire),
+}
+
+/// Read field by field (not as serde's untagged, which would buffer a
+/// whole 1000-line descriptor before choosing): `batch_id` and exactly one
+/// of `transfers` (bounded while parsing) and `descriptor_hash`.
+impl<'de> Deserialize<'de> for BatchWire {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error as _, MapAccess, Visitor};
+        struct Lines(Vec<crate::descriptor::BatchTransfer>);
+        impl<'de> Deserialize<'de> for Lines {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                crate::descriptor::lines::bounded(d).map(Lines)
+            }
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = BatchWire;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("{batch_id, transfers} or {batch_id, descriptor_hash}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BatchWire, A::Error> {
+                let (mut id, mut lines, mut hash) = (None, None, None);
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "batch_id" if id.is_none() => id = Some(map.next_value::<Id>()?),
+                        "transfers" if lines.is_none() => {
+                            lines = Some(map.next_value::<Lines>()?.0)
+                        }
+                        "descriptor_hash" if hash.is_none() => {
+                            hash = Some(map.next_value::<Hash32>()?)
+                        }
+                        "batch_id" | "transfers" | "descriptor_hash" => {
+                            return Err(A::Error::custom(format!("duplicate field `{key}`")));
+                        }
+                        other => {
+                            return Err(A::Error::unknown_field(
+                                other,
+                                &["batch_id", "transfers", "descriptor_hash"],
+                            ));
+                        }
+                    }
+                }
+                let batch_id = id.ok_or_else(|| A::Error::missing_field("batch_id"))?;
+                match (lines, hash) {
+                    (Some(transfers), None) => Ok(BatchWire::Full(DescriptorWire {
+                        batch_id,
+                        transfers,
+                    })),
+                    (None, Some(descriptor_hash)) => Ok(BatchWire::Short(ShortJoinWire {
+                        batch_id,
+                        descriptor_hash,
+                    })),
+                    (Some(_), Some(_)) => Err(A::Error::custom(
+                        "batch carries both transfers and descriptor_hash; send one",
+                    )),
+                    (None, None) => Err(A::Error::missing_field("transfers")),
+                }
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl BatchWire {
+    fn of(join: &BatchJoin) -> BatchWire {
+        match join {
+            BatchJoin::Full(d) => BatchWire::Full(d.to_wire()),
+            BatchJoin::Short {
+                batch_id,
+                descriptor_hash,
+            } => BatchWire::Short(ShortJoinWire {
+                batch_id: *batch_id,
+                descriptor_hash: *descriptor_hash,
+            }),
+        }
+    }
+}
+
 impl SenderRequest {
-    /// Signed by the coin's current owner auth key.
+    /// Signed by the coin's current owner auth key; `batch` joins with the
+    /// descriptor's lines.
     pub fn signed(
         statechain_id: Id,
         owner: &AddressKeys,
@@ -188,40 +274,61 @@ impl SenderRequest {
         ts: u64,
         aux: [u8; 32],
     ) -> Self {
+        let join = batch.map(|d| BatchJoin::Full(d.clone()));
+        SenderRequest::signed_join(statechain_id, owner, to, join.as_ref(), ts, aux)
+    }
+
+    /// Signed by the coin's current owner auth key, joining as `join` says
+    /// (with the lines, or by hash once the batch exists).
+    pub fn signed_join(
+        statechain_id: Id,
+        owner: &AddressKeys,
+        to: &crate::address::Address,
+        join: Option<&BatchJoin>,
+        ts: u64,
+        aux: [u8; 32],
+    ) -> Self {
         let s = signing::sender(
             &statechain_id,
             &to.user_pubkey,
             &to.auth_pubkey,
-            batch.map(|d| d.batch_id()).as_ref(),
-            batch.map(|d| d.hash()).as_ref(),
+            join.map(BatchJoin::batch_id).as_ref(),
+            join.map(BatchJoin::hash).as_ref(),
             ts,
         );
         SenderRequest {
             statechain_id,
             new_user_pubkey: to.user_pubkey,
             new_user_auth_key: to.auth_pubkey,
-            batch: batch.map(Descriptor::to_wire),
+            batch: join.map(BatchWire::of),
             ts,
             auth_sig: owner.auth.sign(&s, aux),
         }
     }
 
-    /// Validates the batch descriptor against the relay's size limit.
-    pub fn descriptor(&self, max: usize) -> Result<Option<Descriptor>, Error> {
-        self.batch
-            .clone()
-            .map(|w| Descriptor::from_wire(w, max))
-            .transpose()
+    /// The batch this request joins, its descriptor validated against the
+    /// relay's size limit (once: the descriptor's hash is computed here).
+    pub fn join(&self, max: usize) -> Result<Option<BatchJoin>, Error> {
+        Ok(match &self.batch {
+            None => None,
+            Some(BatchWire::Full(w)) => {
+                Some(BatchJoin::Full(Descriptor::from_wire(w.clone(), max)?))
+            }
+            Some(BatchWire::Short(s)) => Some(BatchJoin::Short {
+                batch_id: s.batch_id,
+                descriptor_hash: s.descriptor_hash,
+            }),
+        })
     }
 
-    /// The signing string, given the validated descriptor.
-    pub fn signing_string_with(&self, descriptor: Option<&Descriptor>) -> String {
+    /// The signing string, given the validated join.
+    pub fn signing_string_with(&self, join: Option<&BatchJoin>) -> String {
         signing::sender(
             &self.statechain_id,
             &self.new_user_pubkey,
             &self.new_user_auth_key,
-            descriptor.map(|d| d.batch_id()).as_ref(),
-            descriptor.map(|d| d.hash()).as_ref(),
+            join.map(BatchJoin::batch_id).as_ref(),
+            join.map(BatchJoin::hash).as_ref(),
             self.ts,
         )
     }
@@ -238,11 +345,11 @@ impl SignedRequest for SenderRequest {
         &self.auth_sig
     }
     fn signing_string(&self) -> String {
-        let d = self
-            .descriptor(crate::descriptor::ABSOLUTE_MAX_LINES)
+        let j = self
+            .join(crate::descriptor::ABSOLUTE_MAX_LINES)
             .ok()
             .flatten();
-        self.signing_string_with(d.as_ref())
+        self.signing_string_with(j.as_ref())
     }
 }
 

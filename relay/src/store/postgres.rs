@@ -309,6 +309,35 @@ impl Tx for PgTx<'_> {
         }
     }
 
+    async fn line(
+        &mut self,
+        batch: &Id,
+        coin: &Id,
+    ) -> StoreResult<Option<(BatchTransfer, Member)>> {
+        let sql = self.for_update(
+            "SELECT new_user_auth_key, amount, joined, locked FROM batch_lines WHERE batch_id = $1 AND statechain_id = $2",
+        );
+        let row = self
+            .t
+            .query_opt(&sql, &[&batch.to_string(), &coin.to_string()])
+            .await
+            .map_err(pg)?;
+        match row {
+            Some(r) => Ok(Some((
+                BatchTransfer {
+                    statechain_id: *coin,
+                    new_user_auth_key: XOnly::parse(&get::<String>(&r, 0)?).map_err(corrupt)?,
+                    amount: get::<i64>(&r, 1)? as u64,
+                },
+                Member {
+                    joined: get(&r, 2)?,
+                    locked: get(&r, 3)?,
+                },
+            ))),
+            None => Ok(None),
+        }
+    }
+
     async fn put_member(&mut self, batch: &Id, coin: &Id, member: Member) -> StoreResult<()> {
         let n = self
             .t

@@ -18,7 +18,8 @@ use std::task::{Context, Poll, Waker};
 use tokio::sync::{oneshot, watch};
 use wallet_core::descriptor::BatchTransfer;
 use wallet_core::rules::{Batch, Coin, Member};
-use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply};
+use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply, ServeError};
+use wallet_core::signing::Verified;
 use wallet_core::types::{Id, Scalar, Sig, XOnly};
 use wallet_core::wire::{ChainEntry, ConfigResponse, MessageEntry};
 
@@ -267,6 +268,38 @@ impl SqliteTx<'_> {
             .sql()
     }
 
+    fn line_sync(&self, batch: &Id, coin: &Id) -> StoreResult<Option<(BatchTransfer, Member)>> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT new_user_auth_key, amount, joined, locked FROM batch_lines WHERE batch_id = ?1 AND statechain_id = ?2",
+            )
+            .sql()?
+            .query_row(params![batch.to_string(), coin.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, bool>(2)?,
+                    r.get::<_, bool>(3)?,
+                ))
+            })
+            .optional()
+            .sql()?;
+        row.map(|(key, amount, joined, locked)| {
+            let key = XOnly::parse(&key)
+                .map_err(|e| StoreError::new(format!("corrupt batch line: {e}")))?;
+            Ok((
+                BatchTransfer {
+                    statechain_id: *coin,
+                    new_user_auth_key: key,
+                    amount: u(amount),
+                },
+                Member { joined, locked },
+            ))
+        })
+        .transpose()
+    }
+
     fn put_member_sync(&self, batch: &Id, coin: &Id, m: Member) -> StoreResult<()> {
         let n = self
             .conn
@@ -480,6 +513,13 @@ impl Tx for SqliteTx<'_> {
         member: Member,
     ) -> impl Future<Output = StoreResult<()>> + Send {
         ready(self.put_member_sync(batch, coin, member))
+    }
+    fn line(
+        &mut self,
+        batch: &Id,
+        coin: &Id,
+    ) -> impl Future<Output = StoreResult<Option<(BatchTransfer, Member)>>> + Send {
+        ready(self.line_sync(batch, coin))
     }
     fn append_chain(
         &mut self,
@@ -714,10 +754,43 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// §4's checks up to the signatures, on a read connection, before the
+    /// request may queue for the single writer: a junk-signed request
+    /// (a 1000-line join, say) is refused here, in parallel with others,
+    /// and never holds up the writer. A storage failure here is not the
+    /// request's fault: the writer then checks everything itself.
+    async fn precheck(&self, ctx: Arc<Ctx>, op: Op) -> Result<(Op, Verified), ApiError> {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.take()?;
+            conn.execute_batch("BEGIN").map_err(sql_error)?;
+            let r = block_on(serve::precheck(&mut SqliteTx { conn: &conn }, &ctx, &op));
+            if conn.execute_batch("COMMIT").is_ok() {
+                readers.give(conn);
+            }
+            match r {
+                Ok(verified) => Ok((op, verified)),
+                Err(ServeError::Refused(r)) => Err(r.into()),
+                Err(ServeError::Store(_)) => Ok((op, Verified::default())),
+            }
+        })
+        .await
+        .map_err(|e| StoreError::new(format!("precheck task failed: {e}")))?
+    }
+}
+
 impl Store for SqliteStore {
     async fn execute(&self, ctx: Arc<Ctx>, op: Op) -> Result<Reply, ApiError> {
+        let (op, verified) = self.precheck(ctx.clone(), op).await?;
         self.submit(move |conn| {
-            block_on(serve::execute(&mut SqliteTx { conn }, &ctx, &op)).map_err(ApiError::from)
+            block_on(serve::execute_verified(
+                &mut SqliteTx { conn },
+                &ctx,
+                &op,
+                verified,
+            ))
+            .map_err(ApiError::from)
         })
         .await
     }

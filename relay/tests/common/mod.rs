@@ -298,6 +298,31 @@ impl TestRelay {
             .await
     }
 
+    /// `/transfer/sender` joining `d` by its hash alone (a short join, §6.3).
+    pub async fn sender_short(
+        &self,
+        coin: Id,
+        owner: &AddressKeys,
+        to: &AddressKeys,
+        d: &Descriptor,
+    ) -> Resp {
+        let join = wallet_core::descriptor::BatchJoin::Short {
+            batch_id: d.batch_id(),
+            descriptor_hash: d.hash(),
+        };
+        let req =
+            SenderRequest::signed_join(coin, owner, &address(to), Some(&join), self.now(), aux());
+        self.post("/transfer/sender", &req).await
+    }
+
+    /// Requests the SQLite writer has run so far (`None` on PostgreSQL).
+    pub fn writer_requests(&self) -> Option<u64> {
+        match &self.relay.as_ref()?.state.0.store {
+            relay::store::AnyStore::Sqlite(s) => Some(s.stats.requests.load(Ordering::Relaxed)),
+            relay::store::AnyStore::Postgres(_) => None,
+        }
+    }
+
     /// `/transfer/sender` then `/transfer/update_msg`; returns the message.
     pub async fn send(
         &self,

@@ -65,6 +65,7 @@ impl Send {
                 coin: self.coin.clone(),
                 to: self.to,
                 batch: None,
+                by_hash: false,
             }],
             SendPhase::Uploading { x1 } => {
                 vec![Action::Upload {

@@ -424,6 +424,8 @@ impl Swap {
                             coin: g.coin.clone(),
                             to: g.to,
                             batch: Some(self.descriptor.clone()),
+                            // Seen the batch: it exists, join by hash.
+                            by_hash: self.batch_time.is_some(),
                         }),
                         GiveState::Registered { x1 } => out.push(Action::Upload {
                             coin: g.coin.clone(),

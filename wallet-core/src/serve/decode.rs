@@ -78,10 +78,18 @@ pub fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
 }
 
 /// `/transfer/sender`: the descriptor is syntax (PROTOCOL-NOTES reading 3),
-/// checked before any row is read.
+/// checked before any row is read; its hash is computed here, once.
 pub fn sender(req: SenderRequest, limits: &Limits) -> Result<Op, Refusal> {
-    let descriptor = rules::sender_descriptor(&req, limits)?;
-    Ok(Op::Sender { req, descriptor })
+    let join = rules::sender_join(&req, limits)?;
+    Ok(Op::Sender { req, join })
+}
+
+/// A `/transfer/sender` body, its descriptor's lines bounded by
+/// `max_batch_size` while parsing (a body with more is refused at the
+/// first line too many).
+pub fn sender_body(body: &[u8], limits: &Limits) -> Result<Op, Refusal> {
+    let req = crate::descriptor::lines::with_limit(limits.max_batch_size, || json(body))?;
+    sender(req, limits)
 }
 
 /// `/transfer/update_msg`: an `enc_msg` over `max_message_bytes` (decoded)
@@ -109,7 +117,7 @@ pub fn op(endpoint: Endpoint, body: &[u8], limits: &Limits) -> Result<Op, Refusa
     }
     match endpoint {
         Endpoint::Deposit => Ok(Op::Deposit(json(body)?)),
-        Endpoint::Sender => sender(json(body)?, limits),
+        Endpoint::Sender => sender_body(body, limits),
         Endpoint::UpdateMsg => update_msg(json(body)?, limits),
         Endpoint::Unlock => Ok(Op::Unlock(json(body)?)),
         Endpoint::Abort => Ok(Op::Abort(json(body)?)),

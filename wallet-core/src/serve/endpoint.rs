@@ -8,10 +8,11 @@
 
 use super::{Ctx, ServeError, StoreError, Tx};
 use crate::address::Network;
-use crate::descriptor::Descriptor;
+use crate::descriptor::BatchJoin;
 use crate::error::ErrorCode;
 use crate::receipt::Receipt;
 use crate::rules::{self, Limits, Member, ReceiverOutcome, Refusal, SenderOutcome, SenderRows};
+use crate::signing::Verified;
 use crate::types::{Id, Scalar, Sig, XOnly};
 use crate::wire::{
     BatchCoinRequest, BatchInfo, BatchMember, BatchStatus, ConfigResponse, DepositRequest,
@@ -27,7 +28,7 @@ pub enum Op {
     Deposit(DepositRequest),
     Sender {
         req: SenderRequest,
-        descriptor: Option<Descriptor>,
+        join: Option<BatchJoin>,
     },
     UpdateMsg(UpdateMsgRequest),
     Unlock(BatchCoinRequest),
@@ -46,6 +47,18 @@ impl Op {
             Op::Abort(_) => "abort",
             Op::Receiver(_) => "receiver",
             Op::Withdraw(_) => "withdraw",
+        }
+    }
+
+    /// The request's signature and time, for the replay memory.
+    fn signature(&self) -> (&Sig, u64) {
+        match self {
+            Op::Deposit(r) => (&r.auth_sig, r.ts),
+            Op::Sender { req, .. } => (&req.auth_sig, req.ts),
+            Op::UpdateMsg(r) => (&r.auth_sig, r.ts),
+            Op::Unlock(r) | Op::Abort(r) => (&r.auth_sig, r.ts),
+            Op::Receiver(r) => (&r.auth_sig, r.ts),
+            Op::Withdraw(r) => (&r.auth_sig, r.ts),
         }
     }
 }
@@ -148,113 +161,39 @@ async fn remember<T: Tx>(
     }
 }
 
-/// Runs one state-changing request inside `tx`.
-pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, ServeError> {
-    let now = ctx.now(tx).await?;
-    let limits = &ctx.limits;
-    match op {
+/// The checks of §4's order before replay, for any state-changing
+/// request: the named coin exists (404), for unlock and receiver a
+/// transfer names the signer (409), freshness and signatures (401).
+/// Returns the coin (none for a deposit). Run by [`precheck`] outside the
+/// writer and again by [`execute`] inside the transaction.
+async fn authenticated<T: Tx>(
+    tx: &mut T,
+    op: &Op,
+    now: u64,
+    limits: &Limits,
+    sigs: &mut Verified,
+) -> Result<Option<rules::Coin>, ServeError> {
+    let id = match op {
         Op::Deposit(req) => {
-            rules::deposit_check(req, now, limits)?;
-            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
-            loop {
-                let id = Id::new_v4(ctx.random()?);
-                if tx.coin(&id).await?.is_some() {
-                    continue;
-                }
-                let secret = ctx.random_scalar()?;
-                if let Some((coin, entry)) =
-                    rules::deposit_create(req, id, secret, &ctx.relay_key, ctx.random()?, now)
-                {
-                    tx.insert_coin(&coin).await?;
-                    tx.append_chain(&id, &entry).await?;
-                    return Ok(Reply::Deposit(DepositResponse {
-                        statechain_id: id,
-                        server_pubkey: secret.public(),
-                        aggregated_pubkey: coin.aggregated_pubkey,
-                        receipt: entry.receipt,
-                    }));
-                }
-            }
+            rules::deposit_check(req, now, limits, sigs)?;
+            return Ok(None);
         }
-        Op::Sender { req, descriptor } => {
-            let mut coin = load_coin(tx, &req.statechain_id).await?;
-            rules::sender_authenticate(req, descriptor.as_ref(), &coin, now, limits)?;
-            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
-            let mut current_batch = match coin.pending.as_ref().and_then(|p| p.batch_id) {
-                Some(b) => tx.batch(&b).await?,
-                None => None,
-            };
-            let current_before = current_batch.clone();
-            let mut target = match descriptor {
-                Some(d) => tx.batch(&d.batch_id()).await?,
-                None => None,
-            };
-            let mut member = match (descriptor, &target) {
-                (Some(d), Some(_)) => tx
-                    .member(&d.batch_id(), &req.statechain_id)
-                    .await?
-                    .unwrap_or_default(),
-                _ => Member::default(),
-            };
-            let (target_before, member_before) = (target.clone(), member);
-            let rows = SenderRows {
-                coin: &mut coin,
-                current_batch: current_batch.as_mut(),
-                target_batch: target.as_mut(),
-                target_member: &mut member,
-            };
-            match rules::sender(
-                req,
-                descriptor.as_ref(),
-                rows,
-                ctx.random_scalar()?,
-                now,
-                limits,
-            )? {
-                SenderOutcome::Repeat { x1 } => Ok(Reply::Sender(SenderResponse { x1 })),
-                SenderOutcome::Registered { x1, create_batch } => {
-                    // A take-back from an expired batch records the expiry
-                    // in this transaction (§6.2 rev 2).
-                    if let Some(b) = current_batch
-                        .as_ref()
-                        .filter(|b| Some(*b) != current_before.as_ref())
-                    {
-                        tx.put_batch(b).await?;
-                    }
-                    if let Some(d) = descriptor {
-                        match &create_batch {
-                            Some(b) => tx.insert_batch(b, d.transfers()).await?,
-                            None => {
-                                if let Some(b) = target
-                                    .as_ref()
-                                    .filter(|b| Some(*b) != target_before.as_ref())
-                                {
-                                    tx.put_batch(b).await?;
-                                }
-                            }
-                        }
-                        if create_batch.is_some() || member != member_before {
-                            tx.put_member(&d.batch_id(), &req.statechain_id, member)
-                                .await?;
-                        }
-                    }
-                    tx.put_coin(&coin).await?;
-                    Ok(Reply::Sender(SenderResponse { x1 }))
-                }
-            }
+        Op::Sender { req, .. } => req.statechain_id,
+        Op::UpdateMsg(req) => req.statechain_id,
+        Op::Unlock(req) | Op::Abort(req) => req.statechain_id,
+        Op::Receiver(req) => req.statechain_id,
+        Op::Withdraw(req) => req.statechain_id,
+    };
+    let coin = load_coin(tx, &id).await?;
+    match op {
+        Op::Deposit(_) => {}
+        Op::Sender { req, join } => {
+            rules::sender_authenticate(req, join.as_ref(), &coin, now, limits, sigs)?
         }
         Op::UpdateMsg(req) => {
-            let mut coin = load_coin(tx, &req.statechain_id).await?;
-            rules::authenticate_request(req, &[coin.owner_auth_pubkey], now, limits)?;
-            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
-            let recipient = rules::update_msg_recipient(&coin)?;
-            let cursor = tx.next_message_cursor(&recipient).await?;
-            rules::update_msg(&mut coin, req.enc_msg.0.clone(), cursor)?;
-            tx.put_coin(&coin).await?;
-            Ok(Reply::Ok)
+            rules::authenticate_request(req, &[coin.owner_auth_pubkey], now, limits, sigs)?
         }
         Op::Unlock(req) => {
-            let coin = load_coin(tx, &req.statechain_id).await?;
             let signer = rules::unlock_signer(&coin)?;
             rules::authenticate(
                 &req.unlock_string(),
@@ -263,8 +202,78 @@ pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, Ser
                 &[signer],
                 now,
                 limits,
-            )?;
-            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
+                sigs,
+            )?
+        }
+        Op::Abort(req) => rules::authenticate(
+            &req.abort_string(),
+            req.ts,
+            &req.auth_sig,
+            &rules::abort_signers(&coin),
+            now,
+            limits,
+            sigs,
+        )?,
+        Op::Receiver(req) => {
+            rules::receiver_signer(&coin)?;
+            rules::receiver_authenticate(req, &coin, now, limits, sigs)?
+        }
+        Op::Withdraw(req) => {
+            rules::authenticate_request(req, &[coin.owner_auth_pubkey], now, limits, sigs)?
+        }
+    }
+    Ok(Some(coin))
+}
+
+/// The checks up to the signatures (§4: 404, 409 for a missing signer,
+/// 401), on a read-only transaction: a host with a single writer runs this
+/// first, so a junk-signed request is refused without waiting for (or
+/// occupying) the writer. Returns the signatures that verified, for
+/// [`execute_verified`]; reads only, so a refusal here changes nothing.
+pub async fn precheck<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Verified, ServeError> {
+    let now = ctx.now(tx).await?;
+    let mut sigs = Verified::default();
+    authenticated(tx, op, now, &ctx.limits, &mut sigs).await?;
+    Ok(sigs)
+}
+
+/// Runs one state-changing request inside `tx`.
+pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, ServeError> {
+    execute_verified(tx, ctx, op, Verified::default()).await
+}
+
+/// [`execute`], given the signatures a [`precheck`] verified: every check
+/// runs again on the rows this transaction holds (the owner may have
+/// changed meanwhile); only the curve arithmetic of a signature already
+/// verified under the very key now required is skipped.
+pub async fn execute_verified<T: Tx>(
+    tx: &mut T,
+    ctx: &Ctx,
+    op: &Op,
+    mut sigs: Verified,
+) -> Result<Reply, ServeError> {
+    let now = ctx.now(tx).await?;
+    let limits = &ctx.limits;
+    let coin = authenticated(tx, op, now, limits, &mut sigs).await?;
+    let (sig, ts) = op.signature();
+    remember(tx, sig, ts, now, limits).await?;
+    let Some(mut coin) = coin else {
+        let Op::Deposit(req) = op else {
+            return Err(StoreError::new("a coin request without its coin").into());
+        };
+        return deposit(tx, ctx, req, now).await;
+    };
+    match op {
+        Op::Deposit(_) => Err(StoreError::new("a deposit with a coin").into()),
+        Op::Sender { req, join } => sender(tx, ctx, req, join.as_ref(), coin, now).await,
+        Op::UpdateMsg(req) => {
+            let recipient = rules::update_msg_recipient(&coin)?;
+            let cursor = tx.next_message_cursor(&recipient).await?;
+            rules::update_msg(&mut coin, req.enc_msg.0.clone(), cursor)?;
+            tx.put_coin(&coin).await?;
+            Ok(Reply::Ok)
+        }
+        Op::Unlock(req) => {
             let mut batch = load_batch(tx, &req.batch_id).await?;
             let mut member = tx
                 .member(&req.batch_id, &req.statechain_id)
@@ -282,16 +291,6 @@ pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, Ser
             Ok(Reply::Status(status))
         }
         Op::Abort(req) => {
-            let coin = load_coin(tx, &req.statechain_id).await?;
-            rules::authenticate(
-                &req.abort_string(),
-                req.ts,
-                &req.auth_sig,
-                &rules::abort_signers(&coin),
-                now,
-                limits,
-            )?;
-            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
             let mut batch = load_batch(tx, &req.batch_id).await?;
             let is_line = tx
                 .member(&req.batch_id, &req.statechain_id)
@@ -305,10 +304,6 @@ pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, Ser
             Ok(Reply::Status(status))
         }
         Op::Receiver(req) => {
-            let mut coin = load_coin(tx, &req.statechain_id).await?;
-            rules::receiver_signer(&coin)?;
-            rules::receiver_authenticate(req, &coin, now, limits)?;
-            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
             let batch = match coin.pending.as_ref().and_then(|p| p.batch_id) {
                 Some(b) => Some(load_batch(tx, &b).await?),
                 None => None,
@@ -343,9 +338,6 @@ pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, Ser
             }
         }
         Op::Withdraw(req) => {
-            let mut coin = load_coin(tx, &req.statechain_id).await?;
-            rules::authenticate_request(req, &[coin.owner_auth_pubkey], now, limits)?;
-            remember(tx, &req.auth_sig, req.ts, now, limits).await?;
             let mut batch = match coin.pending.as_ref().and_then(|p| p.batch_id) {
                 Some(b) => tx.batch(&b).await?,
                 None => None,
@@ -359,12 +351,116 @@ pub async fn execute<T: Tx>(tx: &mut T, ctx: &Ctx, op: &Op) -> Result<Reply, Ser
                 ctx.random()?,
                 now,
             )?;
+            // A withdrawal from an expired batch records the expiry.
             if let Some(b) = batch.as_ref().filter(|b| Some(*b) != before.as_ref()) {
                 tx.put_batch(b).await?;
             }
             tx.put_coin(&coin).await?;
             tx.append_chain(&req.statechain_id, &entry).await?;
             Ok(Reply::Receipt(receipt))
+        }
+    }
+}
+
+async fn deposit<T: Tx>(
+    tx: &mut T,
+    ctx: &Ctx,
+    req: &DepositRequest,
+    now: u64,
+) -> Result<Reply, ServeError> {
+    loop {
+        let id = Id::new_v4(ctx.random()?);
+        if tx.coin(&id).await?.is_some() {
+            continue;
+        }
+        let secret = ctx.random_scalar()?;
+        if let Some((coin, entry)) =
+            rules::deposit_create(req, id, secret, &ctx.relay_key, ctx.random()?, now)
+        {
+            tx.insert_coin(&coin).await?;
+            tx.append_chain(&id, &entry).await?;
+            return Ok(Reply::Deposit(DepositResponse {
+                statechain_id: id,
+                server_pubkey: secret.public(),
+                aggregated_pubkey: coin.aggregated_pubkey,
+                receipt: entry.receipt,
+            }));
+        }
+    }
+}
+
+/// `/transfer/sender` after authentication and replay: the batch named by
+/// a short join must exist (404), then the rules.
+async fn sender<T: Tx>(
+    tx: &mut T,
+    ctx: &Ctx,
+    req: &SenderRequest,
+    join: Option<&BatchJoin>,
+    mut coin: rules::Coin,
+    now: u64,
+) -> Result<Reply, ServeError> {
+    let mut current_batch = match coin.pending.as_ref().and_then(|p| p.batch_id) {
+        Some(b) => tx.batch(&b).await?,
+        None => None,
+    };
+    let current_before = current_batch.clone();
+    let mut target = match join {
+        Some(j) => tx.batch(&j.batch_id()).await?,
+        None => None,
+    };
+    if let (Some(BatchJoin::Short { batch_id, .. }), None) = (join, &target) {
+        return Err(not_found(format!(
+            "no batch {batch_id} yet: the first join must carry the descriptor's lines"
+        )));
+    }
+    let (line, mut member) = match (join, &target) {
+        (Some(j), Some(_)) => match tx.line(&j.batch_id(), &req.statechain_id).await? {
+            Some((l, m)) => (Some(l), m),
+            None => (None, Member::default()),
+        },
+        _ => (None, Member::default()),
+    };
+    let (target_before, member_before) = (target.clone(), member);
+    let rows = SenderRows {
+        coin: &mut coin,
+        current_batch: current_batch.as_mut(),
+        target_batch: target.as_mut(),
+        target_line: line,
+        target_member: &mut member,
+    };
+    match rules::sender(req, join, rows, ctx.random_scalar()?, now, &ctx.limits)? {
+        SenderOutcome::Repeat { x1 } => Ok(Reply::Sender(SenderResponse { x1 })),
+        SenderOutcome::Registered { x1, create_batch } => {
+            // A take-back from an expired batch records the expiry in this
+            // transaction (§6.2 rev 2).
+            if let Some(b) = current_batch
+                .as_ref()
+                .filter(|b| Some(*b) != current_before.as_ref())
+            {
+                tx.put_batch(b).await?;
+            }
+            if let Some(j) = join {
+                match (&create_batch, j) {
+                    (Some(b), BatchJoin::Full(d)) => tx.insert_batch(b, d.transfers()).await?,
+                    (Some(_), BatchJoin::Short { .. }) => {
+                        return Err(StoreError::new("a short join cannot create a batch").into());
+                    }
+                    (None, _) => {
+                        if let Some(b) = target
+                            .as_ref()
+                            .filter(|b| Some(*b) != target_before.as_ref())
+                        {
+                            tx.put_batch(b).await?;
+                        }
+                    }
+                }
+                if create_batch.is_some() || member != member_before {
+                    tx.put_member(&j.batch_id(), &req.statechain_id, member)
+                        .await?;
+                }
+            }
+            tx.put_coin(&coin).await?;
+            Ok(Reply::Sender(SenderResponse { x1 }))
         }
     }
 }
