@@ -30,7 +30,7 @@ use tokio::task::JoinSet;
 use wallet_core::client::{
     HttpRequest, HttpResponse, MAX_MESSAGE_PAGES, Method, RelayClient, Transport,
 };
-use wallet_core::descriptor::{BatchTransfer, Descriptor};
+use wallet_core::descriptor::{BatchJoin, BatchTransfer, Descriptor};
 use wallet_core::keys::{AddressKeys, AuthKey};
 use wallet_core::keyshare;
 use wallet_core::machine::swap::SwapPhase;
@@ -375,18 +375,13 @@ pub async fn send(
     c: &RelayClient<Http>,
     coin: &Coin,
     to: &AddressKeys,
-    batch: Option<&Descriptor>,
+    batch: Option<&BatchJoin>,
 ) -> BenchResult<()> {
-    let addr = wallet_core::address::Address {
-        network: wallet_core::address::Network::Demo,
-        user_pubkey: to.user_pubkey(),
-        auth_pubkey: to.auth_pubkey(),
-    };
     let x1 = c
-        .sender(&SenderRequest::signed(
+        .sender(&SenderRequest::signed_join(
             coin.id,
             &coin.owner,
-            &addr,
+            &address(to),
             batch,
             unix_now(),
             random(),
@@ -394,7 +389,7 @@ pub async fn send(
         .await
         .map_err(|e| format!("sender: {e}"))?
         .x1;
-    let batch_id = batch.map(Descriptor::batch_id);
+    let batch_id = batch.map(BatchJoin::batch_id);
     let seq = coin.seq + 1;
     let transfer_sig = coin.owner.auth.sign(
         &signing::transfer(
@@ -471,6 +466,15 @@ pub async fn receive(
         seq: msg.seq,
         owner: me.clone(),
     })
+}
+
+/// The demo address of `to`.
+pub fn address(to: &AddressKeys) -> wallet_core::address::Address {
+    wallet_core::address::Address {
+        network: wallet_core::address::Network::Demo,
+        user_pubkey: to.user_pubkey(),
+        auth_pubkey: to.auth_pubkey(),
+    }
 }
 
 /// A complete transfer of a fresh demo coin to a fresh address.
@@ -657,20 +661,23 @@ pub async fn batch_scaling(
         })
         .collect();
     let d = Descriptor::new(random_id(), lines, n).map_err(|e| e.to_string())?;
-    let addr = |to: &AddressKeys| wallet_core::address::Address {
-        network: wallet_core::address::Network::Demo,
-        user_pubkey: to.user_pubkey(),
-        auth_pubkey: to.auth_pubkey(),
+    // The first join carries the lines and creates the batch; every later
+    // one names it by hash (§6.3), as wallets do: O(1) bytes a join.
+    let full = BatchJoin::Full(d.clone());
+    let short = BatchJoin::Short {
+        batch_id: d.batch_id(),
+        descriptor_hash: d.hash(),
     };
     // Joins, one at a time, timed alone.
     let mut joins = Vec::with_capacity(n);
     let mut x1s = Vec::with_capacity(n);
-    for (coin, to) in coins.iter().zip(&receivers) {
-        let req = SenderRequest::signed(
+    for (i, (coin, to)) in coins.iter().zip(&receivers).enumerate() {
+        let join = if i == 0 { &full } else { &short };
+        let req = SenderRequest::signed_join(
             coin.id,
             &coin.owner,
-            &addr(to),
-            Some(&d),
+            &address(to),
+            Some(join),
             unix_now(),
             random(),
         );
@@ -682,10 +689,10 @@ pub async fn batch_scaling(
     // The messages (the sender's half again: its x1 repeat is idempotent).
     let pairs: Vec<(Coin, AddressKeys)> = coins.iter().cloned().zip(receivers.clone()).collect();
     par_map(pairs, parallel, {
-        let (c, d) = (c.clone(), d.clone());
+        let (c, short) = (c.clone(), short.clone());
         move |(coin, to)| {
-            let (c, d) = (c.clone(), d.clone());
-            async move { send(&c, &coin, &to, Some(&d)).await }
+            let (c, short) = (c.clone(), short.clone());
+            async move { send(&c, &coin, &to, Some(&short)).await }
         }
     })
     .await?;

@@ -5,9 +5,9 @@
 use crate::args::{Cli, Command, Global, ReceiptCmd, SwapCmd, WalletCmd};
 use crate::error::{CliError, Exit};
 use crate::host::{self, End, Host, Log, Mode, Stop};
-use crate::http::Http;
 use crate::render;
 use crate::store::{self, DataDir, OsEntropy, Store, WalletLock};
+use cli::http::Http;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::io::IsTerminal;

@@ -11,9 +11,9 @@
 //! interval and the stop signal (no busy loop).
 
 use crate::error::{CliError, Exit};
-use crate::http::Http;
 use crate::render;
 use crate::store::{DataDir, OsEntropy, Store, WalletLock};
+use cli::http::Http;
 use futures_util::future::{FutureExt, LocalBoxFuture, select_all};
 use serde_json::{Value, json};
 use std::collections::VecDeque;

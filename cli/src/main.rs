@@ -5,7 +5,6 @@ mod args;
 mod commands;
 mod error;
 mod host;
-mod http;
 mod render;
 mod store;
 

@@ -266,10 +266,7 @@ fn a_transfer_that_fails_a_check_is_rejected_with_exit_6() {
     cli.create("bob");
     let to = Address::decode(&cli.ok("bob", &["address"])).unwrap();
 
-    let client = RelayClient::new(common::Http {
-        http: reqwest::Client::new(),
-        base: relay.base.clone(),
-    });
+    let client = RelayClient::new(cli::http::Http::new(&relay.base).unwrap());
     let mut rng = SeededEntropy::new(77);
     let keys = WalletKeys::from_mnemonic(&Mnemonic::from_entropy(rng.bytes()));
     let k = keys.address(0).unwrap();
@@ -335,4 +332,41 @@ fn a_transfer_that_fails_a_check_is_rejected_with_exit_6() {
     // The coin is still the sender's at the relay.
     let info = relay.coin(&dep.statechain_id.to_string());
     assert_eq!(info["owner_auth_pubkey"], k.auth_pubkey().to_string());
+}
+
+/// PROTOCOL §8 rev 2: a flood of junk for a wallet's address (300 messages
+/// nobody can open, from free demo coins) cannot hide the real one: the
+/// wallet pages through them all and receives the coin sent after them.
+#[test]
+fn a_real_coin_behind_300_junk_messages_is_received() {
+    use wallet_core::address::Address;
+    use wallet_core::client::RelayClient;
+    let relay = TestRelay::start(120);
+    let cli = Cli::new(&relay);
+    cli.create("alice");
+    cli.create("bob");
+    let coin = cli.deposit("alice", 4_000);
+    let addr = cli.ok("bob", &["address"]);
+    let to = Address::decode(&addr).unwrap();
+    let client = RelayClient::new(cli::http::Http::new(&relay.base).unwrap());
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let junk = relay
+        .block_on(wallet_core::testkit::junk_messages(
+            &client, &to, 300, 200, now, 91,
+        ))
+        .unwrap();
+    assert_eq!(junk.len(), 300);
+    let sent = cli.run("alice", &["send", &coin[..8], &addr]);
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    // The real message is the 301st: past three full pages of junk.
+    let got = cli.run("bob", &["receive"]);
+    assert_eq!(got.code, 0, "{}\n{}", got.stdout, got.stderr);
+    assert!(got.stdout.contains("Received coin"), "{}", got.stdout);
+    assert_eq!(cli.balance("bob"), 4_000);
+    common::assert_owns(&cli, &relay, "bob");
 }

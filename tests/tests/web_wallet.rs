@@ -276,3 +276,36 @@ fn seconds(text: &str) -> Option<u64> {
     let (m, s) = text.trim().split_once(':')?;
     Some(m.trim().parse::<u64>().ok()? * 60 + s.trim().parse::<u64>().ok()?)
 }
+
+/// PROTOCOL §8 rev 2: 300 junk messages (free demo coins sent to Bob's
+/// address with messages nobody can open) do not hide the real coin Alice
+/// sends after them: Bob's wallet pages through them and receives it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_coin_behind_300_junk_messages_is_received() {
+    run("flood", 120, |s| async move {
+        let alice = s.browser("alice").await;
+        let bob = s.browser("bob").await;
+        alice.create_wallet("Alice", PW).await;
+        bob.create_wallet("Bob", PW).await;
+        let a = alice.demo_coin(6_000).await;
+        let address = bob.address().await;
+        let to = wallet_core::address::Address::decode(&address).unwrap();
+        let relay = wallet_core::client::RelayClient::new(cli::http::Http::new(&s.base).unwrap());
+        let now = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+        };
+        let junk = wallet_core::testkit::junk_messages(&relay, &to, 300, 200, now, 17)
+            .await
+            .unwrap();
+        assert_eq!(junk.len(), 300);
+        alice.send(&a, &address).await;
+        alice.wait_balance(0, SWAP).await;
+        bob.wait_balance(6_000, SWAP).await;
+        bob.wait_coins_available(&[&a], SWAP).await;
+        bob.screenshot("received-behind-junk").await;
+    })
+    .await;
+}

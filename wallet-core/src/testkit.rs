@@ -249,6 +249,52 @@ impl Party {
     }
 }
 
+/// A flood of junk for one address (PROTOCOL §8's attack): `n` demo coins
+/// of 1 sat, each registered to `to` with `size` random bytes as its
+/// message (nobody can open it; the relay does not look), in upload order.
+/// Returns the junk coins.
+pub async fn junk_messages<T: Transport>(
+    relay: &RelayClient<T>,
+    to: &Address,
+    n: usize,
+    size: usize,
+    now: impl Fn() -> u64,
+    seed: u64,
+) -> Result<Vec<Id>, Error> {
+    let mut rng = SeededEntropy::new(seed);
+    let owner = WalletKeys::from_mnemonic(&Mnemonic::from_entropy(rng.bytes())).address(0)?;
+    let mut coins = Vec::with_capacity(n);
+    for _ in 0..n {
+        let dep = relay
+            .deposit(&DepositRequest::signed(&owner, 1, now(), rng.bytes()))
+            .await?;
+        let coin = dep.statechain_id;
+        relay
+            .sender(&crate::wire::SenderRequest::signed(
+                coin,
+                &owner,
+                to,
+                None,
+                now(),
+                rng.bytes(),
+            ))
+            .await?;
+        let mut junk = vec![0u8; size];
+        rng.fill(&mut junk);
+        relay
+            .update_msg(&crate::wire::UpdateMsgRequest::signed(
+                coin,
+                &owner,
+                junk,
+                now(),
+                rng.bytes(),
+            ))
+            .await?;
+        coins.push(coin);
+    }
+    Ok(coins)
+}
+
 /// Runs the parties in turn until `done` holds or nothing moves for a while.
 /// `advance_when_idle` moves the relay clock by that many seconds each idle
 /// round (to let deadlines pass); returns whether `done` held.

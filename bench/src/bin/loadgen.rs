@@ -181,7 +181,7 @@ fn run(args: &Args) -> BenchResult<usize> {
             let seeds = Arc::new(std::sync::atomic::AtomicU64::new(
                 u64::from_le_bytes(random::<8>()) >> 8,
             ));
-            for workload in &args.workloads {
+            for workload in args.workloads.iter().filter(|w| !w.is_empty()) {
                 for &n in &args.clients {
                     let duration = Duration::from_secs(args.duration);
                     let p = match workload.as_str() {

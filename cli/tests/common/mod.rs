@@ -75,44 +75,6 @@ impl Drop for TestRelay {
     }
 }
 
-/// wallet-core's relay transport over reqwest, for tests that play a
-/// party by hand (a dishonest sender, say).
-pub struct Http {
-    pub http: reqwest::Client,
-    pub base: String,
-}
-
-impl wallet_core::client::Transport for Http {
-    async fn send(
-        &self,
-        req: wallet_core::client::HttpRequest,
-    ) -> Result<wallet_core::client::HttpResponse, wallet_core::Error> {
-        use wallet_core::client::Method;
-        let url = format!("{}{}", self.base, req.path);
-        let b = match req.method {
-            Method::Get => self.http.get(url),
-            Method::Post => self
-                .http
-                .post(url)
-                .header("content-type", "application/json")
-                .body(req.body.unwrap_or_default()),
-        };
-        let r = b
-            .send()
-            .await
-            .map_err(|e| wallet_core::Error::Transport(e.to_string()))?;
-        let status = r.status().as_u16();
-        let body = r
-            .bytes()
-            .await
-            .map_err(|e| wallet_core::Error::Transport(e.to_string()))?;
-        Ok(wallet_core::client::HttpResponse {
-            status,
-            body: body.to_vec(),
-        })
-    }
-}
-
 /// What a finished `lockstep` run left.
 #[derive(Debug)]
 pub struct Out {
