@@ -16,7 +16,9 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "LOCKSTEP_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// `sqlite://PATH` (file created on first start) or `postgres://…`.
+    /// `sqlite://PATH` (file created on first start, owner-only) or
+    /// `postgres://…` (`?sslmode=disable|prefer|require|verify-ca|verify-full`,
+    /// `&sslrootcert=CA.pem`; prefer when absent).
     #[arg(
         long,
         env = "LOCKSTEP_DATABASE",

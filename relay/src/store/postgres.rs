@@ -6,13 +6,14 @@
 //! batch, say) rolls back and retries the whole request, so each rule sees
 //! and writes a consistent state across processes.
 
+use super::pg_tls::PgTarget;
 use super::{Store, StoreResult, Tx, coin_from_row, coin_to_row, from_json, to_json};
 use crate::error::{ApiError, StoreError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, IsolationLevel, NoTls, Row, Transaction};
+use tokio_postgres::{Client, IsolationLevel, Row, Transaction};
 use wallet_core::descriptor::BatchTransfer;
 use wallet_core::rules::{Batch, Coin, Member};
 use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply};
@@ -440,32 +441,32 @@ impl Tx for PgTx<'_> {
 const MAX_ATTEMPTS: u32 = 30;
 
 pub struct PgStore {
-    url: String,
+    /// Boxed: the parsed configuration is large, and the store sits in
+    /// `AnyStore` beside the small SQLite store.
+    target: Box<PgTarget>,
     idle: Mutex<Vec<Client>>,
     changes: watch::Sender<u64>,
 }
 
-async fn connect(url: &str) -> StoreResult<Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(pg)?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!(error = %e, "postgres connection closed");
-        }
-    });
-    Ok(client)
-}
-
 impl PgStore {
-    /// Connects and migrates.
+    /// Connects (TLS as the URL's `sslmode` says) and migrates.
     pub async fn connect(url: &str, changes: watch::Sender<u64>) -> Result<PgStore, String> {
-        let mut client = connect(url)
-            .await
-            .map_err(|e| format!("cannot connect to PostgreSQL: {}", e.message))?;
-        migrate(&mut client)
-            .await
-            .map_err(|e| format!("cannot migrate PostgreSQL: {}", e.message))?;
+        let target = PgTarget::parse(url)?;
+        let mut client = target.connect().await?;
+        migrate(&mut client).await.map_err(|e| {
+            format!(
+                "cannot migrate PostgreSQL at {}: {}",
+                target.shown(),
+                e.message
+            )
+        })?;
+        tracing::info!(
+            server = %target.shown(),
+            certificate_check = ?target.check(),
+            "PostgreSQL connected"
+        );
         Ok(PgStore {
-            url: url.to_string(),
+            target: Box::new(target),
             idle: Mutex::new(vec![client]),
             changes,
         })
@@ -481,7 +482,7 @@ impl PgStore {
             match c {
                 Some(c) if c.is_closed() => continue,
                 Some(c) => return Ok(c),
-                None => return connect(&self.url).await,
+                None => return self.target.connect().await.map_err(StoreError::new),
             }
         }
     }
