@@ -6,7 +6,8 @@
 # Target x86_64-unknown-linux-musl (rustup target and Debian's musl-tools,
 # both installed by scripts/setup.sh); when either is missing it falls back to
 # the gnu target with `-C target-feature=+crt-static`. rusqlite bundles SQLite
-# and tokio-postgres uses no TLS, so no system C library is needed besides libc.
+# and PostgreSQL's TLS is rustls over ring (its C and assembly compiled in, by
+# the same C compiler), so no system C library is needed besides libc.
 #
 # Usage: bash scripts/static-relay.sh [--profile NAME] [--out PATH] [--gnu]
 #   --profile  cargo profile (default: release, the one operators ship)

@@ -16,7 +16,9 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "LOCKSTEP_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// `sqlite://PATH` (file created on first start) or `postgres://…`.
+    /// `sqlite://PATH` (file created on first start, owner-only) or
+    /// `postgres://…` (`?sslmode=disable|prefer|require|verify-ca|verify-full`,
+    /// `&sslrootcert=CA.pem`; prefer when absent).
     #[arg(
         long,
         env = "LOCKSTEP_DATABASE",
@@ -47,6 +49,11 @@ pub struct Config {
     /// Seconds a request may take before the relay gives up on it (long-polls last at most 30).
     #[arg(long, env = "LOCKSTEP_REQUEST_TIMEOUT", default_value_t = 60)]
     pub request_timeout: u64,
+    /// PostgreSQL connections per relay process; a request that cannot get
+    /// one within 2 s is answered 503.
+    #[arg(long, env = "LOCKSTEP_DB_POOL", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub db_pool: u32,
     /// Requests handled at once; more wait for a slot.
     #[arg(long, env = "LOCKSTEP_MAX_CONCURRENCY", default_value_t = 4096)]
     pub max_concurrency: usize,
@@ -111,7 +118,18 @@ mod tests {
         );
         assert_eq!(c.limits(), Limits::default());
         assert_eq!(c.rate_limit, 50);
+        assert_eq!(c.db_pool, 16);
         assert!(c.static_dir.is_none());
+    }
+
+    #[test]
+    fn db_pool_flag_and_environment() {
+        let c = Config::try_parse_from(["relay", "--db-pool", "2"]).unwrap();
+        assert_eq!(c.db_pool, 2);
+        // Zero connections could serve nothing: refused by the parser.
+        let e = Config::try_parse_from(["relay", "--db-pool", "0"]).unwrap_err();
+        assert!(e.to_string().contains("--db-pool"), "{e}");
+        assert!(Config::try_parse_from(["relay", "--db-pool", "many"]).is_err());
     }
 
     #[test]

@@ -11,6 +11,10 @@ use wallet_core::wire::ErrorBody;
 /// endpoint logic meets the storage transaction).
 pub use wallet_core::serve::{StoreError, StoreResult};
 
+/// `Retry-After` of a 503, in seconds: about the pool's wait
+/// ([`crate::store::pg_pool::POOL_WAIT`]); a client adds its own backoff.
+pub const RETRY_AFTER_SECS: u32 = 2;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// A protocol answer: one of the §8 codes.
@@ -22,7 +26,8 @@ pub enum ApiError {
     /// The relay's own failure (storage, randomness): never caused by input.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Overloaded or out of time.
+    /// Overloaded, out of time, or the database unreachable: 503 with
+    /// `Retry-After`.
     #[error("unavailable: {0}")]
     Unavailable(String),
 }
@@ -104,10 +109,36 @@ impl IntoResponse for ApiError {
                     )),
                 )
             }
-            ApiError::Unavailable(why) => json_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                wallet_core::wire::encode(&ErrorBody::new(ErrorCode::Unavailable, why)),
-            ),
+            // §8: 503 comes with `Retry-After`.
+            ApiError::Unavailable(why) => {
+                let mut resp = json_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    wallet_core::wire::encode(&ErrorBody::new(ErrorCode::Unavailable, why)),
+                );
+                resp.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(RETRY_AFTER_SECS),
+                );
+                resp
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unavailable_is_503_with_retry_after() {
+        let r = ApiError::Unavailable("busy".into()).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            r.headers().get(axum::http::header::RETRY_AFTER).unwrap(),
+            &RETRY_AFTER_SECS.to_string()
+        );
+        let r = ApiError::Store(StoreError::new("disk on fire")).into_response();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(r.headers().get(axum::http::header::RETRY_AFTER).is_none());
     }
 }

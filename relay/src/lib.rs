@@ -30,9 +30,10 @@ pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, St
         Database::Sqlite(path) => {
             AnyStore::Sqlite(store::sqlite::SqliteStore::open(&path, changes.clone())?)
         }
-        Database::Postgres(url) => {
-            AnyStore::Postgres(store::postgres::PgStore::connect(&url, changes.clone()).await?)
-        }
+        Database::Postgres(url) => AnyStore::Postgres(
+            store::postgres::PgStore::connect(&url, config.db_pool as usize, changes.clone())
+                .await?,
+        ),
     };
     let fresh = random::random_scalar().map_err(|e| e.to_string())?;
     let key = store

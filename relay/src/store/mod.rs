@@ -18,6 +18,8 @@ use wallet_core::wire::ConfigResponse;
 /// One database transaction: wallet-core's trait, implemented by both backends.
 pub use wallet_core::serve::Tx;
 
+pub mod pg_pool;
+pub mod pg_tls;
 pub mod postgres;
 pub mod sqlite;
 

@@ -6,13 +6,15 @@
 //! batch, say) rolls back and retries the whole request, so each rule sees
 //! and writes a consistent state across processes.
 
+use super::pg_pool::Pool;
+use super::pg_tls::PgTarget;
 use super::{Store, StoreResult, Tx, coin_from_row, coin_to_row, from_json, to_json};
 use crate::error::{ApiError, StoreError};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, IsolationLevel, NoTls, Row, Transaction};
+use tokio_postgres::{Client, IsolationLevel, Row, Transaction};
 use wallet_core::descriptor::BatchTransfer;
 use wallet_core::rules::{Batch, Coin, Member};
 use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply};
@@ -513,66 +515,57 @@ impl Tx for PgTx<'_> {
 const MAX_ATTEMPTS: u32 = 30;
 
 pub struct PgStore {
-    url: String,
-    idle: Mutex<Vec<Client>>,
+    pool: Pool,
     changes: watch::Sender<u64>,
 }
 
-async fn connect(url: &str) -> StoreResult<Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(pg)?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!(error = %e, "postgres connection closed");
-        }
-    });
-    Ok(client)
-}
-
 impl PgStore {
-    /// Connects and migrates.
-    pub async fn connect(url: &str, changes: watch::Sender<u64>) -> Result<PgStore, String> {
-        let mut client = connect(url)
-            .await
-            .map_err(|e| format!("cannot connect to PostgreSQL: {}", e.message))?;
-        migrate(&mut client)
-            .await
-            .map_err(|e| format!("cannot migrate PostgreSQL: {}", e.message))?;
+    /// Connects (TLS as the URL's `sslmode` says), migrates, and keeps at
+    /// most `pool_size` connections (`--db-pool`).
+    pub async fn connect(
+        url: &str,
+        pool_size: usize,
+        changes: watch::Sender<u64>,
+    ) -> Result<PgStore, String> {
+        let target = PgTarget::parse(url)?;
+        let mut client = target.connect().await?;
+        migrate(&mut client).await.map_err(|e| {
+            format!(
+                "cannot migrate PostgreSQL at {}: {}",
+                target.shown(),
+                e.message
+            )
+        })?;
+        tracing::info!(
+            server = %target.shown(),
+            certificate_check = ?target.check(),
+            pool = pool_size,
+            "PostgreSQL connected"
+        );
         Ok(PgStore {
-            url: url.to_string(),
-            idle: Mutex::new(vec![client]),
+            pool: Pool::new(target, pool_size, client),
             changes,
         })
-    }
-
-    async fn take(&self) -> StoreResult<Client> {
-        loop {
-            let c = self
-                .idle
-                .lock()
-                .map_err(|_| StoreError::new("pool poisoned"))?
-                .pop();
-            match c {
-                Some(c) if c.is_closed() => continue,
-                Some(c) => return Ok(c),
-                None => return connect(&self.url).await,
-            }
-        }
-    }
-
-    fn give(&self, c: Client) {
-        if c.is_closed() {
-            return;
-        }
-        if let Ok(mut idle) = self.idle.lock()
-            && idle.len() < 32
-        {
-            idle.push(c);
-        }
     }
 
     fn notify(&self) {
         self.changes.send_modify(|v| *v += 1);
     }
+}
+
+/// Whether a storage error says the server ended the session or cannot
+/// serve (`pg` writes the SQLSTATE first): class 08 (connection exception),
+/// 57P01–57P03 (admin or crash shutdown, cannot connect now). The request
+/// is then 503 `unavailable`, not 500.
+fn server_gone(e: &StoreError) -> bool {
+    [
+        "postgres: 08",
+        "postgres: 57P01",
+        "postgres: 57P02",
+        "postgres: 57P03",
+    ]
+    .iter()
+    .any(|p| e.message.starts_with(p))
 }
 
 /// Backoff before retry `attempt` of a conflicting transaction.
@@ -588,13 +581,21 @@ async fn backoff(attempt: u32) {
 
 /// Runs `$body` (an expression using the transaction `$tx`) in a
 /// transaction, committing on `Ok`, retrying the whole request on conflicts.
+///
+/// The connection comes from the bounded pool (503 when none is free in
+/// time) and is kept across retries. A connection found dead before the
+/// transaction began (an idle one the server closed) is replaced and the
+/// attempt made again; one lost after that makes the request 503
+/// `unavailable`, and is not returned to the pool.
 macro_rules! transact {
     ($store:expr, $isolation:expr, lock = $lock:expr, read_only = $ro:expr, |$tx:ident| $body:expr) => {{
         let store: &PgStore = $store;
+        let mut lease = store.pool.lease().await?;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut client = store.take().await?;
+            let client: &mut Client = lease.client().await?;
+            let mut began = false;
             let result = async {
                 let t = client
                     .build_transaction()
@@ -603,6 +604,7 @@ macro_rules! transact {
                     .start()
                     .await
                     .map_err(pg)?;
+                began = true;
                 let mut $tx = PgTx { t, lock: $lock };
                 match $body.await.map_err(ApiError::from) {
                     Ok(v) => {
@@ -616,8 +618,18 @@ macro_rules! transact {
                 }
             }
             .await;
-            store.give(client);
+            let lost = lease.settle();
             match result {
+                Err(ApiError::Store(e)) if lost || server_gone(&e) => {
+                    lease.discard();
+                    if !began && attempt < MAX_ATTEMPTS {
+                        continue;
+                    }
+                    tracing::warn!(error = %e.message, "database connection lost");
+                    break Err(ApiError::Unavailable(
+                        "the relay lost its database connection; retry shortly".into(),
+                    ));
+                }
                 Err(ApiError::Store(e)) if e.retryable && attempt < MAX_ATTEMPTS => {
                     backoff(attempt).await
                 }

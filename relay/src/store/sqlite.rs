@@ -96,11 +96,72 @@ INSERT INTO msg_cursors (auth, last)
 "#,
 ];
 
+/// The write connection's settings. `secure_delete`: deleted and replaced
+/// content (a coin's previous key share, a finished transfer's `x1`) is
+/// overwritten with zeros instead of lingering in free space and free
+/// pages of the file.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    Ok(())
+}
+
+/// The database file readable and writable by its owner only (0600): it
+/// holds the relay's signing key and every coin's key share. A new file is
+/// created so before SQLite opens it; SQLite gives the `-wal` and `-shm`
+/// files it creates the main file's mode. An existing file (or `-wal`,
+/// `-shm`) with looser permissions is tightened, with a warning; if that is
+/// not possible the relay does not start.
+#[cfg(unix)]
+fn owner_only(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+    }
+    let mut files = vec![path.to_path_buf()];
+    for suffix in ["-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        files.push(PathBuf::from(name));
+    }
+    for file in files {
+        let mode = match std::fs::metadata(&file) {
+            Ok(m) => m.permissions().mode() & 0o777,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("cannot inspect {}: {e}", file.display())),
+        };
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(
+                |e| {
+                    format!(
+                        "{} is readable by others (mode {mode:o}) and could not be made owner-only: {e}; \
+                         run chmod 600 on it",
+                        file.display()
+                    )
+                },
+            )?;
+            tracing::warn!(
+                file = %file.display(),
+                was = %format!("{mode:o}"),
+                "the database file was readable by others; its mode is now 600"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn owner_only(_path: &Path) -> Result<(), String> {
     Ok(())
 }
 
@@ -714,6 +775,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating on first start) and migrates the database file.
     pub fn open(path: &Path, changes: watch::Sender<u64>) -> Result<SqliteStore, String> {
+        owner_only(path)?;
         let mut conn =
             Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         configure(&conn).map_err(|e| format!("cannot configure {}: {e}", path.display()))?;
@@ -733,6 +795,17 @@ impl SqliteStore {
             }),
             stats,
         })
+    }
+
+    /// `PRAGMA secure_delete` as the write connection (the one that
+    /// deletes) has it: `true` when deleted content is zeroed.
+    pub async fn secure_delete(&self) -> Result<bool, ApiError> {
+        self.submit(|conn| {
+            conn.query_row("PRAGMA secure_delete", [], |r| r.get::<_, i64>(0))
+                .map(|v| v == 1)
+                .map_err(|e| sql_error(e).into())
+        })
+        .await
     }
 
     async fn submit<R: Send + 'static>(

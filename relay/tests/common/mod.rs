@@ -2,6 +2,8 @@
 //! native wallet-core clients that talk to it over HTTP.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod cluster;
+
 use relay::clock::{Clock, TestClock};
 use relay::config::Config;
 use serde::Serialize;
@@ -187,6 +189,20 @@ impl TestRelay {
     /// the same clock (which the new process has never read).
     pub async fn restart(mut self) -> TestRelay {
         self.relay.take().unwrap().shutdown().await.unwrap();
+        TestRelay::boot(
+            self.config.clone(),
+            self.clock.clone(),
+            self.dir.clone(),
+            self.pg.clone(),
+        )
+        .await
+    }
+
+    /// Stops the relay, runs `between` (the process is gone), and starts a
+    /// new process on the same database with the same clock.
+    pub async fn restart_after(mut self, between: impl FnOnce()) -> TestRelay {
+        self.relay.take().unwrap().shutdown().await.unwrap();
+        between();
         TestRelay::boot(
             self.config.clone(),
             self.clock.clone(),
@@ -477,6 +493,83 @@ impl TestRelay {
     }
 }
 
+/// Any answer, 5xx included (`Resp` refuses those): status, `Retry-After`
+/// and the JSON body.
+pub struct AnyResp {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub body: Value,
+}
+
+impl AnyResp {
+    async fn from(r: reqwest::Response) -> AnyResp {
+        let status = r.status().as_u16();
+        let retry_after = r
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_string());
+        let bytes = r.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            panic!(
+                "status {status}: not JSON: {:?}",
+                String::from_utf8_lossy(&bytes)
+            )
+        });
+        AnyResp {
+            status,
+            retry_after,
+            body,
+        }
+    }
+
+    /// 503 `unavailable` with a `Retry-After` of whole seconds.
+    pub fn assert_unavailable(&self) {
+        assert_eq!(
+            self.status, 503,
+            "expected 503, got {}: {}",
+            self.status, self.body
+        );
+        assert_eq!(
+            self.body["error"]["code"], "unavailable",
+            "body {}",
+            self.body
+        );
+        let secs = self
+            .retry_after
+            .as_deref()
+            .expect("503 without Retry-After");
+        assert!(
+            secs.parse::<u32>().is_ok_and(|s| s >= 1),
+            "Retry-After {secs:?}"
+        );
+    }
+}
+
+impl TestRelay {
+    /// GET, any status.
+    pub async fn get_any(&self, path: &str) -> AnyResp {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        AnyResp::from(r).await
+    }
+
+    /// POST JSON, any status.
+    pub async fn post_any<T: Serialize>(&self, path: &str, body: &T) -> AnyResp {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        AnyResp::from(r).await
+    }
+}
+
 impl Resp {
     async fn from(r: reqwest::Response) -> Resp {
         let status = r.status().as_u16();
@@ -524,7 +617,7 @@ pub struct PgDb {
 
 const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-async fn pg_admin() -> tokio_postgres::Client {
+pub async fn pg_admin() -> tokio_postgres::Client {
     let mut tried_start = false;
     loop {
         match tokio_postgres::connect(PG_ADMIN, tokio_postgres::NoTls).await {
@@ -554,6 +647,11 @@ async fn pg_admin() -> tokio_postgres::Client {
 }
 
 impl PgDb {
+    /// The database's name on the local server.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// A database whose clock the test sets: `now()` there is the server's
     /// clock plus an offset ([`PgDb::set_clock_offset`]). The relay asks the
     /// server for `now()` like any client; a function of that name earlier
