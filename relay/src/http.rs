@@ -1,11 +1,12 @@
 //! HTTP: the §8 endpoints, strict extractors that turn every malformed
 //! request into a JSON 4xx, and the guard (who the client is, rate limit,
-//! concurrency limit, request timeout) around them, and long-poll. The
-//! per-client limits are in [`crate::limits`].
+//! concurrency limit, request timeout) around them. Long-polls are in
+//! [`crate::long_poll`], the per-client limits in [`crate::limits`].
 
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::limits::{Client, ClientKey, RateLimiter, TrustedProxies, WaitCounts, WaitSlot};
+use crate::long_poll::{self, Waiters};
 use crate::store::AnyStore;
 use axum::Router;
 use axum::body::Body;
@@ -21,7 +22,7 @@ use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
 use tower_http::cors::{Any, CorsLayer};
@@ -38,11 +39,7 @@ use wallet_core::wire::{
     WithdrawRequest,
 };
 
-/// Longest `wait` a long-poll honours (§8).
-pub const MAX_WAIT_SECS: u64 = 30;
-/// How often a long-poll re-reads the database even without a local
-/// change, so writes by another relay process sharing it are seen.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+pub use crate::long_poll::{MAX_WAIT_SECS, POLL_INTERVAL};
 
 pub struct Inner {
     pub store: AnyStore,
@@ -55,6 +52,8 @@ pub struct Inner {
     pub limiter: RateLimiter,
     /// Long-polls held per client (`--max-waits-per-ip`).
     pub waits: WaitCounts,
+    /// One shared waiter per key or batch being long-polled.
+    pub waiters: Waiters,
     trusted: TrustedProxies,
     slots: Arc<Semaphore>,
     static_files: Option<ServeDir<ServeFile>>,
@@ -79,6 +78,7 @@ impl AppState {
             ctx,
             limiter: RateLimiter::new(config.rate_limit),
             waits: WaitCounts::new(config.max_waits_per_ip),
+            waiters: Waiters::default(),
             trusted: TrustedProxies::new(config.trusted_proxies.clone()),
             slots: Arc::new(Semaphore::new(config.max_concurrency.max(1))),
             static_files,
@@ -281,33 +281,6 @@ async fn transfer_receipt(State(s): State<AppState>, p: Params) -> Answer {
     read(&s, Read::Receipt(id, seq)).await.map(reply)
 }
 
-/// Re-reads with `check` until it says done, a local change or the poll
-/// interval wakes it, the wait ends, or the relay shuts down.
-async fn long_poll(
-    s: &AppState,
-    wait_secs: u64,
-    q: Read,
-    mut done: impl FnMut(&ReadReply) -> bool,
-) -> Result<ReadReply, ApiError> {
-    let deadline = Instant::now() + Duration::from_secs(wait_secs.min(MAX_WAIT_SECS));
-    let mut changes = s.0.changes.subscribe();
-    let mut shutdown = s.0.shutdown.subscribe();
-    loop {
-        changes.borrow_and_update();
-        let v = read(s, q.clone()).await?;
-        let now = Instant::now();
-        if done(&v) || now >= deadline || *shutdown.borrow_and_update() {
-            return Ok(v);
-        }
-        let tick = deadline.saturating_duration_since(now).min(POLL_INTERVAL);
-        tokio::select! {
-            _ = changes.changed() => {}
-            _ = tokio::time::sleep(tick) => {}
-            _ = shutdown.changed() => {}
-        }
-    }
-}
-
 /// A place among the client's long-polls (`--max-waits-per-ip`) when
 /// the request waits (`wait` > 0).
 fn hold_wait(s: &AppState, client: &ClientOf, wait: u64) -> Result<Option<WaitSlot>, TooManyWaits> {
@@ -349,14 +322,7 @@ async fn transfer_get_msg_addr(
         Ok(slot) => slot,
         Err(refused) => return Ok(refused.into_response()),
     };
-    let r = long_poll(
-        &s,
-        wait,
-        Read::Messages { auth, after },
-        |r| matches!(r, ReadReply::Messages(m) if !m.messages.is_empty()),
-    )
-    .await?;
-    Ok(reply(r))
+    long_poll::messages(&s, auth, after, wait).await.map(reply)
 }
 
 async fn transfer_batch(
@@ -374,16 +340,7 @@ async fn transfer_batch(
         Ok(slot) => slot,
         Err(refused) => return Ok(refused.into_response()),
     };
-    let mut first_state = None;
-    let r = long_poll(&s, wait, Read::Batch(id), |r| match r {
-        ReadReply::Batch(b) => {
-            let first = *first_state.get_or_insert(b.state);
-            since.is_none_or(|v| b.version > v) || b.state != first
-        }
-        _ => true,
-    })
-    .await?;
-    Ok(reply(r))
+    long_poll::batch(&s, id, since, wait).await.map(reply)
 }
 
 async fn not_allowed() -> ApiError {

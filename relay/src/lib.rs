@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod limits;
+pub mod long_poll;
 pub mod random;
 pub mod store;
 

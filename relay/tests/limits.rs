@@ -1,6 +1,6 @@
 //! Bounded resources in the HTTP layer (DESIGN "Abuse"): long-polls per
-//! client, the client's address behind trusted proxies. Every test is
-//! bounded by `within`.
+//! client, one shared waiter per key, the client's address behind trusted
+//! proxies. Every test is bounded by `within`.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -10,7 +10,10 @@ use relay::limits::ClientKey;
 use serde_json::Value;
 use std::future::Future;
 use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+use wallet_core::wire::MessagesResponse;
 
 /// Fails the test if `f` takes longer than `secs`.
 async fn within<T>(secs: u64, what: &str, f: impl Future<Output = T>) -> T {
@@ -145,6 +148,138 @@ async fn long_polls_per_client_are_bounded_and_released() {
             }
         }
         assert_eq!(s.0.waits.clients(), 0, "no entry left behind");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn many_long_polls_on_one_key_share_one_read_per_wake_up() {
+    within(40, "test", async {
+        const N: usize = 50;
+        let r = Arc::new(TestRelay::with(|c| c.max_waits_per_ip = 1000).await);
+        let s = state(&r);
+        let stats = &s.0.waiters.stats;
+        let (a, b) = (keys(), keys());
+        let coin = r.deposit(&a, 10).await;
+        let path = format!("/transfer/get_msg_addr/{}?wait=25", b.auth_pubkey());
+        let tasks: Vec<_> = (0..N)
+            .map(|_| {
+                let (r, path) = (r.clone(), path.clone());
+                tokio::spawn(async move { r.get(&path).await.ok::<MessagesResponse>() })
+            })
+            .collect();
+        until(|| stats.waiting.load(Ordering::Relaxed) == N).await;
+        assert_eq!(s.0.waiters.keys(), 1, "one shared waiter");
+        let snapshot = || {
+            (
+                stats.wakeups.load(Ordering::Relaxed),
+                stats.probes.load(Ordering::Relaxed),
+                stats.reads.load(Ordering::Relaxed),
+            )
+        };
+        let (w0, p0, r0) = snapshot();
+        // Local commits (each wakes the waiter) and time (the periodic re-check).
+        for _ in 0..10 {
+            r.deposit(&keys(), 1).await;
+        }
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let (w1, p1, r1) = snapshot();
+        let wakeups = w1 - w0;
+        let reads = (p1 - p0) + (r1 - r0);
+        eprintln!(
+            "{wakeups} wake-ups, {} probes, {} request reads",
+            p1 - p0,
+            r1 - r0
+        );
+        assert!(wakeups >= 2, "{wakeups}");
+        assert_eq!(r1 - r0, 0, "no waiting request read for nothing");
+        assert!(reads <= 2 * wakeups, "{reads} reads for {wakeups} wake-ups");
+
+        // The message: every one of them gets it, each with one read.
+        let start = Instant::now();
+        r.send(coin, &a, &b, None).await;
+        for t in tasks {
+            let got = t.await.unwrap();
+            assert_eq!(got.messages.len(), 1);
+            assert_eq!(got.messages[0].statechain_id, coin);
+        }
+        assert!(start.elapsed() < Duration::from_secs(5));
+        let (_, _, r2) = snapshot();
+        assert!(r2 - r1 <= N as u64 + 5, "{} request reads", r2 - r1);
+        // The shared waiter ends with its last request.
+        until(|| s.0.waiters.keys() == 0).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn long_polls_with_different_cursors_and_versions_get_their_own_answers() {
+    within(40, "test", async {
+        let r = Arc::new(TestRelay::start().await);
+        let s = state(&r);
+        let stats = &s.0.waiters.stats;
+        let (owner, to) = (keys(), keys());
+        let coins = r.flood(&owner, &to, 2, 16).await;
+        let page = r.messages(&to, None).await;
+        let (c1, c2) = (page.messages[0].cursor, page.messages[1].cursor);
+        let poll = |after: u64| {
+            let (r, path) = (
+                r.clone(),
+                format!(
+                    "/transfer/get_msg_addr/{}?wait=20&after={after}",
+                    to.auth_pubkey()
+                ),
+            );
+            tokio::spawn(async move { r.get(&path).await.ok::<MessagesResponse>() })
+        };
+        // Has one already: answered at once, not waiting.
+        let behind = poll(c1).await.unwrap();
+        assert_eq!(behind.messages.len(), 1);
+        // Caught up, and far ahead (a cursor the key never reached): both wait.
+        let (current, ahead) = (poll(c2), poll(c2 + 1000));
+        until(|| stats.waiting.load(Ordering::Relaxed) == 2).await;
+        let third = r.flood(&owner, &to, 1, 16).await;
+        let got = current.await.unwrap();
+        assert_eq!(got.messages.len(), 1);
+        assert_eq!(got.messages[0].statechain_id, third[0]);
+        // The one ahead has nothing above its cursor yet: still waiting.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert!(!ahead.is_finished());
+        ahead.abort();
+        assert_eq!(coins.len(), 2);
+
+        // Batches: waiters with different `since` on one batch.
+        let sw = Swap::new(&r).await;
+        r.sender(sw.coin_a, &sw.alice, &sw.a_to, Some(&sw.d))
+            .await
+            .ok::<Value>();
+        let v = r.batch(sw.id()).await["version"].as_u64().unwrap();
+        let watch = |since: u64| {
+            let (r, path) = (
+                r.clone(),
+                format!("/transfer/batch/{}?wait=20&since={since}", sw.id()),
+            );
+            tokio::spawn(async move { r.get(&path).await.ok::<Value>() })
+        };
+        assert!(v >= 1);
+        let old = watch(v - 1).await.unwrap();
+        assert_eq!(old["version"].as_u64(), Some(v), "already newer: at once");
+        let waiting: Vec<_> = (0..10).map(|_| watch(v)).collect();
+        until(|| stats.waiting.load(Ordering::Relaxed) == 10).await;
+        r.sender(sw.coin_b, &sw.bob, &sw.b_to, Some(&sw.d))
+            .await
+            .ok::<Value>();
+        for w in waiting {
+            let b = w.await.unwrap();
+            assert!(b["version"].as_u64().unwrap() > v);
+            assert_eq!(b["members"][1]["joined"], true);
+        }
+        // An expiry is a change of state with no write: seen by the re-check.
+        let w = watch(v + 100);
+        until(|| stats.waiting.load(Ordering::Relaxed) == 1).await;
+        r.advance(r.config.batch_timeout + 1).await;
+        let b = w.await.unwrap();
+        assert_eq!(b["state"], "expired");
     })
     .await;
 }
