@@ -56,6 +56,16 @@ pub struct Config {
         value_name = "CIDR,..."
     )]
     pub trusted_proxies: Vec<Cidr>,
+    /// Seconds a connection may take to send a request's head (from its
+    /// first byte); slower is disconnected.
+    #[arg(long, env = "LOCKSTEP_HEADER_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a connection may stay idle (no request in progress, nothing
+    /// sent or received) before it is closed.
+    #[arg(long, env = "LOCKSTEP_IDLE_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
     /// Serve the built wallet from this directory at `/` (SPA fallback to index.html).
     #[arg(long, env = "LOCKSTEP_STATIC_DIR")]
     pub static_dir: Option<PathBuf>,
@@ -129,6 +139,7 @@ mod tests {
         assert!(c.static_dir.is_none());
         assert_eq!(c.max_waits_per_ip, 32);
         assert!(c.trusted_proxies.is_empty());
+        assert_eq!((c.header_timeout, c.idle_timeout), (10, 60));
     }
 
     #[test]

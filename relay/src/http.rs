@@ -1,7 +1,8 @@
 //! HTTP: the §8 endpoints, strict extractors that turn every malformed
 //! request into a JSON 4xx, and the guard (who the client is, rate limit,
 //! concurrency limit, request timeout) around them. Long-polls are in
-//! [`crate::long_poll`], the per-client limits in [`crate::limits`].
+//! [`crate::long_poll`], the per-client limits in [`crate::limits`], the
+//! connection loop in [`crate::serve_conn`].
 
 use crate::config::Config;
 use crate::error::ApiError;

@@ -1,6 +1,6 @@
 //! Bounded resources in the HTTP layer (DESIGN "Abuse"): long-polls per
-//! client, one shared waiter per key, the client's address behind trusted
-//! proxies. Every test is bounded by `within`.
+//! client, one shared waiter per key, connection timeouts, the client's
+//! address behind trusted proxies. Every test is bounded by `within`.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -13,6 +13,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use wallet_core::wire::MessagesResponse;
 
 /// Fails the test if `f` takes longer than `secs`.
@@ -280,6 +282,139 @@ async fn long_polls_with_different_cursors_and_versions_get_their_own_answers() 
         r.advance(r.config.batch_timeout + 1).await;
         let b = w.await.unwrap();
         assert_eq!(b["state"], "expired");
+    })
+    .await;
+}
+
+/// Reads from `stream` until EOF or error; `None` if still open after `secs`.
+async fn closed_within(stream: &mut TcpStream, secs: f64) -> Option<Duration> {
+    let start = Instant::now();
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = Duration::from_secs_f64(secs).checked_sub(start.elapsed())?;
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Err(_) => return None,
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(start.elapsed()),
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_and_idle_connections_are_closed_and_others_served() {
+    within(30, "test", async {
+        let r = TestRelay::with(|c| {
+            c.header_timeout = 1;
+            c.idle_timeout = 2;
+        })
+        .await;
+        let addr = r.relay.as_ref().unwrap().addr;
+
+        // Half a request line, then nothing: closed after the header timeout.
+        let mut slow = TcpStream::connect(addr).await.unwrap();
+        slow.write_all(b"GET /info/con").await.unwrap();
+        let start = Instant::now();
+        // Meanwhile the relay serves others.
+        r.get("/info/config").await.ok::<Value>();
+        closed_within(&mut slow, 2.5).await.expect("closed");
+        let closed = start.elapsed();
+        // The header timeout (1 s), not the idle one (2 s).
+        assert!(
+            closed >= Duration::from_millis(800) && closed < Duration::from_millis(1700),
+            "{closed:?}"
+        );
+
+        // A trickle does not extend it: the head must be complete in time.
+        let mut trickle = TcpStream::connect(addr).await.unwrap();
+        let start = Instant::now();
+        for b in b"GET /info/config HTTP/1.1\r\nHost: x\r\n".iter().cycle() {
+            if trickle.write_all(&[*b]).await.is_err()
+                || closed_within(&mut trickle, 0.1).await.is_some()
+            {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_millis(1700),
+                "trickle not closed"
+            );
+        }
+        assert!(start.elapsed() >= Duration::from_millis(800));
+
+        // A kept-alive connection idle after its response: open past the
+        // header timeout, closed after the idle one.
+        let mut idle = TcpStream::connect(addr).await.unwrap();
+        idle.write_all(b"GET /info/config HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&got).contains("\"version\"") {
+            let n = idle.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed before the answer");
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200"));
+        assert!(
+            closed_within(&mut idle, 1.4).await.is_none(),
+            "open past the header timeout"
+        );
+        closed_within(&mut idle, 1.5)
+            .await
+            .expect("closed when idle");
+
+        // A fresh connection that sends nothing: closed after the idle timeout.
+        let mut silent = TcpStream::connect(addr).await.unwrap();
+        let at = closed_within(&mut silent, 3.5)
+            .await
+            .expect("silent closed");
+        assert!(at >= Duration::from_millis(1800), "{at:?}");
+
+        // A long-poll is a request in progress: no timeout cuts it.
+        let start = Instant::now();
+        let none: MessagesResponse = r
+            .get(&format!(
+                "/transfer/get_msg_addr/{}?wait=3",
+                keys().auth_pubkey()
+            ))
+            .await
+            .ok();
+        assert!(none.messages.is_empty() && start.elapsed() >= Duration::from_secs(3));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn shutdown_ends_long_polls_and_idle_connections_promptly() {
+    within(20, "test", async {
+        let r = Arc::new(TestRelay::start().await);
+        let s = state(&r);
+        let addr = r.relay.as_ref().unwrap().addr;
+        let _silent = TcpStream::connect(addr).await.unwrap();
+        let mut half = TcpStream::connect(addr).await.unwrap();
+        half.write_all(b"GET /info").await.unwrap();
+        let poll = {
+            let (r, path) = (
+                r.clone(),
+                format!("/transfer/get_msg_addr/{}?wait=25", keys().auth_pubkey()),
+            );
+            tokio::spawn(async move { r.get(&path).await.ok::<MessagesResponse>() })
+        };
+        until(|| s.0.waiters.stats.waiting.load(Ordering::Relaxed) == 1).await;
+        let start = Instant::now();
+        s.0.shutdown.send_replace(true);
+        assert!(poll.await.unwrap().messages.is_empty());
+        let mut r = Arc::try_unwrap(r).ok().unwrap();
+        let relay = r.relay.take().unwrap();
+        relay.shutdown().await.unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            TcpStream::connect(addr).await.is_err(),
+            "no longer accepting"
+        );
     })
     .await;
 }
