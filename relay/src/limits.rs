@@ -228,13 +228,16 @@ fn forwarded_ip(entry: &str) -> Option<IpAddr> {
 
 // ----- request rate -----
 
-/// Clients remembered by the rate limiter. An entry is about 100 bytes
-/// (a node of 56 in the list, and a key and index in the hash map at its
-/// load factor), so the table stays under about 7 MB. The least recently
-/// seen client is forgotten first: its bucket would have refilled anyway
-/// unless it sent a request within the last `2 × capacity / (rate ×
-/// clients)` of time, which at 65 536 busy clients is not a client the
-/// limit is for.
+/// Clients remembered by the rate limiter. An entry costs about 110
+/// bytes (a 56-byte node in the list, and a 24-byte key and slot in the
+/// hash map at its load factor), so a full table is about 7 MB. The least
+/// recently seen client is forgotten first: it is the one whose bucket is
+/// most likely full again (a bucket refills in 2 s), and a forgotten client
+/// comes back with a full bucket, as after any idle spell. Only with more
+/// than this many clients active within seconds is one forgotten before
+/// its bucket refilled, and then it gets a fresh burst: an attacker with
+/// that many addresses (a /48 holds 65 536 /64s) has a burst per address
+/// anyway.
 pub const RATE_TABLE_CAPACITY: usize = 65_536;
 
 /// Per-client token buckets: `rate` per second, bursts of twice that, in
@@ -571,6 +574,12 @@ mod tests {
             l.allow_at(k(n), now);
         }
         assert!(l.allow_at(k(6), now), "forgotten, refilled");
+    }
+
+    #[test]
+    fn entries_are_as_small_as_the_capacity_comment_says() {
+        assert!(std::mem::size_of::<Node>() <= 56);
+        assert!(std::mem::size_of::<(ClientKey, u32)>() <= 24);
     }
 
     #[test]
