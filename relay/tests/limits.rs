@@ -305,7 +305,7 @@ async fn slow_and_idle_connections_are_closed_and_others_served() {
     within(30, "test", async {
         let r = TestRelay::with(|c| {
             c.header_timeout = 1;
-            c.idle_timeout = 2;
+            c.idle_timeout = 3;
         })
         .await;
         let addr = r.relay.as_ref().unwrap().addr;
@@ -315,12 +315,13 @@ async fn slow_and_idle_connections_are_closed_and_others_served() {
         slow.write_all(b"GET /info/con").await.unwrap();
         let start = Instant::now();
         // Meanwhile the relay serves others.
-        r.get("/info/config").await.ok::<Value>();
-        closed_within(&mut slow, 2.5).await.expect("closed");
+        let (closed, other) = tokio::join!(closed_within(&mut slow, 3.5), r.get("/info/config"));
+        other.ok::<Value>();
+        closed.expect("closed");
         let closed = start.elapsed();
-        // The header timeout (1 s), not the idle one (2 s).
+        // The header timeout (1 s), not the idle one (3 s).
         assert!(
-            closed >= Duration::from_millis(800) && closed < Duration::from_millis(1700),
+            closed >= Duration::from_millis(800) && closed < Duration::from_millis(2500),
             "{closed:?}"
         );
 
@@ -334,7 +335,7 @@ async fn slow_and_idle_connections_are_closed_and_others_served() {
                 break;
             }
             assert!(
-                start.elapsed() < Duration::from_millis(1700),
+                start.elapsed() < Duration::from_millis(2500),
                 "trickle not closed"
             );
         }
@@ -355,30 +356,30 @@ async fn slow_and_idle_connections_are_closed_and_others_served() {
         }
         assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200"));
         assert!(
-            closed_within(&mut idle, 1.4).await.is_none(),
+            closed_within(&mut idle, 1.5).await.is_none(),
             "open past the header timeout"
         );
-        closed_within(&mut idle, 1.5)
+        closed_within(&mut idle, 2.5)
             .await
             .expect("closed when idle");
 
         // A fresh connection that sends nothing: closed after the idle timeout.
         let mut silent = TcpStream::connect(addr).await.unwrap();
-        let at = closed_within(&mut silent, 3.5)
+        let at = closed_within(&mut silent, 4.5)
             .await
             .expect("silent closed");
-        assert!(at >= Duration::from_millis(1800), "{at:?}");
+        assert!(at >= Duration::from_millis(2700), "{at:?}");
 
         // A long-poll is a request in progress: no timeout cuts it.
         let start = Instant::now();
         let none: MessagesResponse = r
             .get(&format!(
-                "/transfer/get_msg_addr/{}?wait=3",
+                "/transfer/get_msg_addr/{}?wait=4",
                 keys().auth_pubkey()
             ))
             .await
             .ok();
-        assert!(none.messages.is_empty() && start.elapsed() >= Duration::from_secs(3));
+        assert!(none.messages.is_empty() && start.elapsed() >= Duration::from_secs(4));
     })
     .await;
 }
