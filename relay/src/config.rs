@@ -1,6 +1,7 @@
 //! Relay configuration (PROTOCOL §9): command-line flags, each with a
 //! `LOCKSTEP_<UPPER_SNAKE>` environment variable.
 
+use crate::limits::Cidr;
 use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,9 +41,33 @@ pub struct Config {
     /// Largest demo deposit, in satoshis.
     #[arg(long, env = "LOCKSTEP_MAX_DEMO_AMOUNT", default_value_t = 100_000_000)]
     pub max_demo_amount: u64,
-    /// Requests per second per client IP (burst twice that); 0 turns it off.
+    /// Requests per second per client (burst twice that; an IPv4 address or
+    /// an IPv6 /64); 0 turns it off.
     #[arg(long, env = "LOCKSTEP_RATE_LIMIT", default_value_t = 50)]
     pub rate_limit: u32,
+    /// Long-polls one client may hold at once (`wait` > 0); one more is 429.
+    #[arg(long, env = "LOCKSTEP_MAX_WAITS_PER_IP", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_waits_per_ip: u32,
+    /// Comma-separated CIDRs of reverse proxies believed about
+    /// `X-Forwarded-For` (default none: the TCP peer is the client).
+    #[arg(
+        long,
+        env = "LOCKSTEP_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "CIDR,..."
+    )]
+    pub trusted_proxies: Vec<Cidr>,
+    /// Seconds a connection may take to send a request's head (from its
+    /// first byte); slower is disconnected.
+    #[arg(long, env = "LOCKSTEP_HEADER_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a connection may stay idle (no request in progress, nothing
+    /// sent or received) before it is closed.
+    #[arg(long, env = "LOCKSTEP_IDLE_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
     /// Serve the built wallet from this directory at `/` (SPA fallback to index.html).
     #[arg(long, env = "LOCKSTEP_STATIC_DIR")]
     pub static_dir: Option<PathBuf>,
@@ -120,6 +145,38 @@ mod tests {
         assert_eq!(c.rate_limit, 50);
         assert_eq!(c.db_pool, 16);
         assert!(c.static_dir.is_none());
+        assert_eq!(c.max_waits_per_ip, 32);
+        assert!(c.trusted_proxies.is_empty());
+        assert_eq!((c.header_timeout, c.idle_timeout), (10, 60));
+    }
+
+    #[test]
+    fn trusted_proxies_parse_and_malformed_ones_say_why() {
+        let c = Config::parse_from([
+            "relay",
+            "--trusted-proxies",
+            "127.0.0.1/32,10.0.0.0/8, 2001:db8::/32",
+        ]);
+        assert_eq!(
+            c.trusted_proxies
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["127.0.0.1/32", "10.0.0.0/8", "2001:db8::/32"]
+        );
+        for bad in ["10.0.0.0/33", "localhost", "10.0.0.0/8,,"] {
+            let e = Config::try_parse_from(["relay", "--trusted-proxies", bad])
+                .expect_err(bad)
+                .to_string();
+            assert!(
+                e.contains("--trusted-proxies") && e.contains("like 10.0.0.0/8"),
+                "{e}"
+            );
+        }
+        let e = Config::try_parse_from(["relay", "--max-waits-per-ip", "0"])
+            .expect_err("0 waits")
+            .to_string();
+        assert!(e.contains("--max-waits-per-ip"), "{e}");
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! HTTP: the §8 endpoints, strict extractors that turn every malformed
-//! request into a JSON 4xx, and the guard (rate limit, concurrency limit,
-//! request timeout) around them.
+//! request into a JSON 4xx, and the guard (who the client is, rate limit,
+//! concurrency limit, request timeout) around them. Long-polls are in
+//! [`crate::long_poll`], the per-client limits in [`crate::limits`], the
+//! connection loop in [`crate::serve_conn`].
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::limits::{Client, ClientKey, RateLimiter, TrustedProxies, WaitCounts, WaitSlot};
+use crate::long_poll::{self, Waiters};
 use crate::store::AnyStore;
 use axum::Router;
 use axum::body::Body;
@@ -16,11 +20,10 @@ use axum::routing::{get, post};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
 use tower_http::cors::{Any, CorsLayer};
@@ -36,11 +39,7 @@ use wallet_core::wire::{
     self, BatchCoinRequest, DepositRequest, ReceiverRequest, UpdateMsgRequest, WithdrawRequest,
 };
 
-/// Longest `wait` a long-poll honours (§8).
-pub const MAX_WAIT_SECS: u64 = 30;
-/// How often a long-poll re-reads the database even without a local
-/// change, so writes by another relay process sharing it are seen.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+pub use crate::long_poll::{MAX_WAIT_SECS, POLL_INTERVAL};
 
 pub struct Inner {
     pub store: AnyStore,
@@ -50,7 +49,12 @@ pub struct Inner {
     pub changes: watch::Sender<u64>,
     /// `true` once the relay is shutting down: long-polls answer at once.
     pub shutdown: watch::Sender<bool>,
-    limiter: RateLimiter,
+    pub limiter: RateLimiter,
+    /// Long-polls held per client (`--max-waits-per-ip`).
+    pub waits: WaitCounts,
+    /// One shared waiter per key or batch being long-polled.
+    pub waiters: Waiters,
+    trusted: TrustedProxies,
     slots: Arc<Semaphore>,
     static_files: Option<ServeDir<ServeFile>>,
 }
@@ -73,6 +77,9 @@ impl AppState {
             store,
             ctx,
             limiter: RateLimiter::new(config.rate_limit),
+            waits: WaitCounts::new(config.max_waits_per_ip),
+            waiters: Waiters::default(),
+            trusted: TrustedProxies::new(config.trusted_proxies.clone()),
             slots: Arc::new(Semaphore::new(config.max_concurrency.max(1))),
             static_files,
             config,
@@ -162,6 +169,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
             .await
             .map_err(|_| ApiError::bad_request("the path is malformed"))?;
         Ok(Params(raw.iter().map(|(_, v)| v.to_string()).collect()))
+    }
+}
+
+/// The client the guard decided on, if the request came over a connection
+/// (it always does, but for the router driven directly in tests).
+pub struct ClientOf(pub Option<ClientKey>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientOf {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientOf(parts.extensions.get::<Client>().map(|c| c.key)))
     }
 }
 
@@ -281,66 +300,66 @@ async fn transfer_receipt(State(s): State<AppState>, p: Params) -> Answer {
     read(&s, Read::Receipt(id, seq)).await.map(reply)
 }
 
-/// Re-reads with `check` until it says done, a local change or the poll
-/// interval wakes it, the wait ends, or the relay shuts down.
-async fn long_poll(
-    s: &AppState,
-    wait_secs: u64,
-    q: Read,
-    mut done: impl FnMut(&ReadReply) -> bool,
-) -> Result<ReadReply, ApiError> {
-    let deadline = Instant::now() + Duration::from_secs(wait_secs.min(MAX_WAIT_SECS));
-    let mut changes = s.0.changes.subscribe();
-    let mut shutdown = s.0.shutdown.subscribe();
-    loop {
-        changes.borrow_and_update();
-        let v = read(s, q.clone()).await?;
-        let now = Instant::now();
-        if done(&v) || now >= deadline || *shutdown.borrow_and_update() {
-            return Ok(v);
-        }
-        let tick = deadline.saturating_duration_since(now).min(POLL_INTERVAL);
-        tokio::select! {
-            _ = changes.changed() => {}
-            _ = tokio::time::sleep(tick) => {}
-            _ = shutdown.changed() => {}
-        }
+/// A place among the client's long-polls (`--max-waits-per-ip`) when
+/// the request waits (`wait` > 0).
+fn hold_wait(s: &AppState, client: &ClientOf, wait: u64) -> Result<Option<WaitSlot>, TooManyWaits> {
+    match client.0 {
+        Some(key) if wait > 0 => match s.0.waits.acquire(key) {
+            Some(slot) => Ok(Some(slot)),
+            None => {
+                tracing::info!(client = %key, "too many long-polls");
+                Err(TooManyWaits)
+            }
+        },
+        _ => Ok(None),
     }
 }
 
-async fn transfer_get_msg_addr(State(s): State<AppState>, p: Params, uri: Uri) -> Answer {
+/// The client holds `--max-waits-per-ip` long-polls already: 429 at once.
+struct TooManyWaits;
+
+impl IntoResponse for TooManyWaits {
+    fn into_response(self) -> Response {
+        // One of the client's own long-polls answers within 30 s, usually sooner.
+        crate::limits::too_many(
+            "too many long-polls from this address at once; retry when one has answered",
+            2,
+        )
+    }
+}
+
+async fn transfer_get_msg_addr(
+    State(s): State<AppState>,
+    client: ClientOf,
+    p: Params,
+    uri: Uri,
+) -> Answer {
     let auth = parse_xonly(param(&p, 0)?)?;
     let wait = query_u64(&uri, "wait")?.unwrap_or(0);
     let after = query_u64(&uri, "after")?.unwrap_or(0);
-    let r = long_poll(
-        &s,
-        wait,
-        Read::Messages { auth, after },
-        |r| matches!(r, ReadReply::Messages(m) if !m.messages.is_empty()),
-    )
-    .await?;
-    Ok(reply(r))
+    let _slot = match hold_wait(&s, &client, wait) {
+        Ok(slot) => slot,
+        Err(refused) => return Ok(refused.into_response()),
+    };
+    long_poll::messages(&s, auth, after, wait).await.map(reply)
 }
 
-async fn transfer_batch(State(s): State<AppState>, p: Params, uri: Uri) -> Answer {
+async fn transfer_batch(
+    State(s): State<AppState>,
+    client: ClientOf,
+    p: Params,
+    uri: Uri,
+) -> Answer {
     let id = parse_id(param(&p, 0)?)?;
     let wait = query_u64(&uri, "wait")?.unwrap_or(0);
     let since = query_u64(&uri, "since")?;
-    let mut first_state = None;
-    let r = long_poll(
-        &s,
-        if since.is_some() { wait } else { 0 },
-        Read::Batch(id),
-        |r| match r {
-            ReadReply::Batch(b) => {
-                let first = *first_state.get_or_insert(b.state);
-                since.is_none_or(|v| b.version > v) || b.state != first
-            }
-            _ => true,
-        },
-    )
-    .await?;
-    Ok(reply(r))
+    // Without `since` there is nothing to wait for: answered at once.
+    let wait = if since.is_some() { wait } else { 0 };
+    let _slot = match hold_wait(&s, &client, wait) {
+        Ok(slot) => slot,
+        Err(refused) => return Ok(refused.into_response()),
+    };
+    long_poll::batch(&s, id, since, wait).await.map(reply)
 }
 
 async fn not_allowed() -> ApiError {
@@ -372,59 +391,19 @@ async fn fallback(State(s): State<AppState>, req: Request) -> Response {
     }
 }
 
-// ----- guard: rate limit, concurrency, timeout -----
+// ----- guard: client, rate limit, concurrency, timeout -----
 
-/// Per-IP token buckets: `rate` per second, bursts of twice that.
-struct RateLimiter {
-    rate: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-impl RateLimiter {
-    fn new(rate: u32) -> Self {
-        RateLimiter {
-            rate: f64::from(rate),
-            burst: 2.0 * f64::from(rate),
-            buckets: Mutex::new(HashMap::new()),
+async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+    if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+        let ip = s.0.trusted.client_ip(peer.ip(), req.headers());
+        let key = ClientKey::of(ip);
+        req.extensions_mut().insert(Client { ip, key });
+        if !s.0.limiter.allow(key) {
+            return crate::limits::too_many(
+                "too many requests from this address; retry shortly",
+                1,
+            );
         }
-    }
-
-    fn allow(&self, ip: IpAddr) -> bool {
-        if self.rate <= 0.0 {
-            return true;
-        }
-        let Ok(mut buckets) = self.buckets.lock() else {
-            return true;
-        };
-        let now = Instant::now();
-        if buckets.len() > 100_000 {
-            buckets.retain(|_, (_, last)| now.duration_since(*last) < Duration::from_secs(60));
-        }
-        let (tokens, last) = buckets.entry(ip).or_insert((self.burst, now));
-        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(self.burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
-async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
-        && !s.0.limiter.allow(addr.ip())
-    {
-        let mut resp = ApiError::new(
-            wallet_core::ErrorCode::RateLimited,
-            "too many requests from this address; retry shortly",
-        )
-        .into_response();
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return resp;
     }
     let limit = Duration::from_secs(s.0.config.request_timeout.max(1));
     let Ok(Ok(_slot)) = tokio::time::timeout(limit, s.0.slots.clone().acquire_owned()).await else {

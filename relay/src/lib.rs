@@ -7,7 +7,10 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod limits;
+pub mod long_poll;
 pub mod random;
+pub mod serve_conn;
 pub mod store;
 
 use crate::clock::Clock;
@@ -80,7 +83,6 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Relay, Strin
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let app = http::router(state.clone());
-    let mut stop = state.0.shutdown.subscribe();
     let pruner = state.clone();
     tokio::spawn(async move {
         let mut stop = pruner.0.shutdown.subscribe();
@@ -94,16 +96,12 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Relay, Strin
             }
         }
     });
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        })
-        .await
-    });
+    let timeouts = serve_conn::Timeouts {
+        header: Duration::from_secs(config.header_timeout),
+        idle: Duration::from_secs(config.idle_timeout),
+    };
+    let stop = state.0.shutdown.subscribe();
+    let task = tokio::spawn(serve_conn::serve(listener, app, timeouts, stop));
     tracing::info!(%addr, relay_pubkey = %state.0.ctx.relay_key.public(), "relay listening");
     Ok(Relay { addr, state, task })
 }
