@@ -15,7 +15,7 @@
 //! above the lowest point any waiter needs, which are new ones only: each
 //! waiter's own read found nothing above its `after`, and a key's cursors
 //! only grow, in the order they become visible); for a batch, its
-//! `version` and `state`.
+//! `version` and `state`, from its short status (no member list: O(1)).
 
 use crate::error::ApiError;
 use crate::http::AppState;
@@ -163,7 +163,8 @@ async fn shared_waiter(
                 }
                 Read::Messages { auth, after }
             }
-            WaitKey::Batch(id) => Read::Batch(id),
+            // The short status: version and state, no member list.
+            WaitKey::Batch(id) => Read::BatchStatus(id),
         };
         drop(waiter);
         waiters.stats.probes.fetch_add(1, Ordering::Relaxed);
@@ -181,7 +182,7 @@ async fn shared_waiter(
                 }
                 None => continue,
             },
-            Ok(ReadReply::Batch(b)) => Probe::Batch {
+            Ok(ReadReply::Status(b)) => Probe::Batch {
                 version: b.version,
                 state: b.state,
             },

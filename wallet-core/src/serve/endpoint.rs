@@ -84,6 +84,9 @@ pub enum Read {
         after: u64,
     },
     Batch(Id),
+    /// A batch's short status (no member list: O(1)), for a host's own
+    /// use (the relay's long-poll probe); no endpoint answers with it.
+    BatchStatus(Id),
     Receipt(Id, u64),
 }
 
@@ -93,6 +96,7 @@ pub enum ReadReply {
     Owner(OwnerResponse),
     Messages(MessagesResponse),
     Batch(Box<BatchInfo>),
+    Status(BatchStatus),
     Receipt(Box<Receipt>),
 }
 
@@ -133,6 +137,7 @@ impl Serialize for ReadReply {
             ReadReply::Owner(r) => r.serialize(s),
             ReadReply::Messages(r) => r.serialize(s),
             ReadReply::Batch(r) => r.serialize(s),
+            ReadReply::Status(r) => r.serialize(s),
             ReadReply::Receipt(r) => r.serialize(s),
         }
     }
@@ -525,6 +530,7 @@ pub async fn read<T: Tx>(tx: &mut T, ctx: &Ctx, q: &Read) -> Result<ReadReply, S
                     .collect(),
             })))
         }
+        Read::BatchStatus(id) => Ok(ReadReply::Status(load_batch(tx, id).await?.status(now))),
         Read::Receipt(id, seq) => match tx.chain_entry(id, *seq).await? {
             Some(e) => Ok(ReadReply::Receipt(Box::new(e.receipt))),
             None => Err(not_found(format!("no receipt for coin {id} at seq {seq}"))),
