@@ -16,6 +16,8 @@
 //!
 //! Every loop is bounded by a count and a time; all traffic is loopback.
 
+pub mod abuse;
+
 use relay::clock::SystemClock;
 use relay::config::Config;
 use relay::store::AnyStore;
@@ -71,7 +73,7 @@ pub fn fresh_keys() -> AddressKeys {
     }
 }
 
-fn random_id() -> Id {
+pub fn random_id() -> Id {
     Id::new_v4(random::<16>())
 }
 
@@ -144,12 +146,25 @@ pub struct Http {
     pub http: reqwest::Client,
     pub base: String,
     pub rec: Arc<Recorder>,
+    /// Sent as `X-Forwarded-For`: the client this traffic is, for a relay
+    /// that trusts the loopback peer as its proxy (abuse mode).
+    pub forwarded_for: Option<String>,
+}
+
+impl Http {
+    /// The same transport, speaking for client `ip`.
+    pub fn as_client(&self, ip: String) -> Http {
+        Http {
+            forwarded_for: Some(ip),
+            ..self.clone()
+        }
+    }
 }
 
 impl Transport for Http {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, wallet_core::Error> {
         let url = format!("{}{}", self.base, req.path);
-        let builder = match req.method {
+        let mut builder = match req.method {
             Method::Get => self.http.get(url),
             Method::Post => self
                 .http
@@ -157,6 +172,9 @@ impl Transport for Http {
                 .header("content-type", "application/json")
                 .body(req.body.unwrap_or_default()),
         };
+        if let Some(ip) = &self.forwarded_for {
+            builder = builder.header("x-forwarded-for", ip);
+        }
         let started = Instant::now();
         let resp = builder
             .send()

@@ -24,6 +24,7 @@ fn smoke(backend: Backend) {
         http: reqwest::Client::new(),
         base: relay.base.clone(),
         rec: rec.clone(),
+        forwarded_for: None,
     };
     rt.block_on(async {
         let client = RelayClient::new(http.clone());

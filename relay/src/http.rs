@@ -45,8 +45,6 @@ pub struct Inner {
     pub store: AnyStore,
     pub ctx: Arc<Ctx>,
     pub config: Config,
-    /// Bumped after every local commit that wrote something.
-    pub changes: watch::Sender<u64>,
     /// `true` once the relay is shutting down: long-polls answer at once.
     pub shutdown: watch::Sender<bool>,
     pub limiter: RateLimiter,
@@ -63,12 +61,7 @@ pub struct Inner {
 pub struct AppState(pub Arc<Inner>);
 
 impl AppState {
-    pub fn new(
-        store: AnyStore,
-        ctx: Arc<Ctx>,
-        config: Config,
-        changes: watch::Sender<u64>,
-    ) -> AppState {
+    pub fn new(store: AnyStore, ctx: Arc<Ctx>, config: Config) -> AppState {
         let static_files = config
             .static_dir
             .as_ref()
@@ -83,7 +76,6 @@ impl AppState {
             slots: Arc::new(Semaphore::new(config.max_concurrency.max(1))),
             static_files,
             config,
-            changes,
             shutdown: watch::channel(false).0,
         }))
     }
@@ -226,8 +218,10 @@ type Answer = Result<Response, ApiError>;
 async fn run(s: &AppState, op: Op) -> Answer {
     let name = op.name();
     let r = s.0.store.execute(s.0.ctx.clone(), op).await;
-    if let Err(e) = &r {
-        tracing::info!(endpoint = name, error = %e, "refused");
+    match &r {
+        // Committed: wake the long-polls waiting on what it changed.
+        Ok(done) => s.0.waiters.notify(&done.changes()),
+        Err(e) => tracing::info!(endpoint = name, error = %e, "refused"),
     }
     r.map(reply)
 }

@@ -20,7 +20,6 @@ use crate::store::AnyStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 use wallet_core::keys::AuthKey;
 use wallet_core::serve::Ctx;
 use wallet_core::types::XOnly;
@@ -28,14 +27,10 @@ use wallet_core::types::XOnly;
 /// Opens the configured database, migrating it, and loads (or on first
 /// start creates) the relay's signing key.
 pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, String> {
-    let (changes, _) = watch::channel(0u64);
     let store = match config.database()? {
-        Database::Sqlite(path) => {
-            AnyStore::Sqlite(store::sqlite::SqliteStore::open(&path, changes.clone())?)
-        }
+        Database::Sqlite(path) => AnyStore::Sqlite(store::sqlite::SqliteStore::open(&path)?),
         Database::Postgres(url) => AnyStore::Postgres(
-            store::postgres::PgStore::connect(&url, config.db_pool as usize, changes.clone())
-                .await?,
+            store::postgres::PgStore::connect(&url, config.db_pool as usize).await?,
         ),
     };
     let fresh = random::random_scalar().map_err(|e| e.to_string())?;
@@ -49,7 +44,7 @@ pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, St
         clock,
         Arc::new(random::OsRandom),
     ));
-    Ok(AppState::new(store, ctx, config.clone(), changes))
+    Ok(AppState::new(store, ctx, config.clone()))
 }
 
 /// A relay serving on a bound socket.

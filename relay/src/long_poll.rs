@@ -4,12 +4,16 @@
 //! A long-poll reads once; if its answer is not there yet it joins the
 //! [`SharedWaiter`] of its key (a message key or a batch id), created by
 //! the first one and ended when the last one leaves. The shared waiter
-//! wakes on every local commit and every [`POLL_INTERVAL`] (writes by
-//! another relay process on the same PostgreSQL database are seen that
-//! way), re-reads a probe once and publishes it on a `watch`; each waiting
+//! wakes when a local commit changed its key ([`Waiters::notify`], from
+//! what the request's [`wallet_core::serve::Reply`] says it changed), and
+//! on PostgreSQL every [`POLL_INTERVAL`] too (writes by another relay
+//! process on the same database are seen that way; a batch's waiter also
+//! every [`BATCH_POLL_INTERVAL`], for an expiry no write announces). It
+//! re-reads a probe once and publishes it on a `watch`; each waiting
 //! request compares the probe with its own condition (`after`, `since`)
 //! and only then reads its own answer. Many long-polls on one key cost one
-//! database read per wake-up, not one each.
+//! database read per wake-up, not one each, and a commit wakes only the
+//! keys it touched: waiters on keys nobody writes cost nothing.
 //!
 //! Probes: for messages, the highest cursor seen (read as the messages
 //! above the lowest point any waiter needs, which are new ones only: each
@@ -23,17 +27,20 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
-use wallet_core::serve::{Read, ReadReply};
+use wallet_core::serve::{Change, Read, ReadReply};
 use wallet_core::types::{Id, XOnly};
 use wallet_core::wire::BatchState;
 
 /// Longest `wait` a long-poll honours (§8).
 pub const MAX_WAIT_SECS: u64 = 30;
-/// How often a shared waiter re-reads the database even without a local
-/// change, so writes by another relay process sharing it are seen.
+/// How often a shared waiter re-reads the database without being told of
+/// a change, when other relay processes may write to it (PostgreSQL).
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How often a batch's waiter re-reads it regardless: a batch turns
+/// expired with the clock, without any write.
+pub const BATCH_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What a group of long-polls waits on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,6 +91,8 @@ struct SharedWaiter {
     /// has said yet). Lowered by waiters to their `after`, raised by the
     /// probe to the highest cursor it saw.
     floor: Mutex<u64>,
+    /// Told by [`Waiters::notify`] when a local commit changed this key.
+    wake: Arc<Notify>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -91,6 +100,25 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Waiters {
+    /// Wakes the waiters of what a committed request changed: only those,
+    /// so a commit costs one probe per key it touched, not one per key
+    /// anyone waits on.
+    pub fn notify(&self, changes: &[Change]) {
+        if changes.is_empty() {
+            return;
+        }
+        let registry = lock(&self.registry);
+        for c in changes {
+            let key = match *c {
+                Change::Messages(auth) => WaitKey::Messages(auth),
+                Change::Batch(id) => WaitKey::Batch(id),
+            };
+            if let Some(w) = registry.get(&key).and_then(Weak::upgrade) {
+                w.wake.notify_one();
+            }
+        }
+    }
+
     /// Long-poll shared waiters for keys being waited on now.
     pub fn keys(&self) -> usize {
         lock(&self.registry).len()
@@ -103,13 +131,15 @@ impl Waiters {
             return (shared, rx);
         }
         let (tx, rx) = watch::channel(Probe::Nothing);
+        let wake = Arc::new(Notify::new());
         let shared = Arc::new(SharedWaiter {
             probe: rx.clone(),
             floor: Mutex::new(u64::MAX),
+            wake: wake.clone(),
         });
         let weak = Arc::downgrade(&shared);
         registry.insert(key, weak.clone());
-        tokio::spawn(shared_waiter(s.clone(), key, tx, weak));
+        tokio::spawn(shared_waiter(s.clone(), key, tx, weak, wake));
         (shared, rx)
     }
 }
@@ -137,19 +167,26 @@ async fn shared_waiter(
     key: WaitKey,
     tx: watch::Sender<Probe>,
     shared: Weak<SharedWaiter>,
+    wake: Arc<Notify>,
 ) {
     let waiters = &s.0.waiters;
-    let mut changes = s.0.changes.subscribe();
+    // Without a write to be told of: another process's (PostgreSQL), or
+    // for a batch, the clock passing its deadline.
+    let poll = match (key, s.0.store.shared_by_processes()) {
+        (_, true) => Some(POLL_INTERVAL),
+        (WaitKey::Batch(_), false) => Some(BATCH_POLL_INTERVAL),
+        (WaitKey::Messages(_), false) => None,
+    };
     loop {
         tokio::select! {
             _ = tx.closed() => break,
-            r = changes.changed() => {
-                if r.is_err() {
-                    // No more local commits to hear of: poll only.
-                    tokio::time::sleep(POLL_INTERVAL).await;
+            _ = wake.notified() => {}
+            _ = async {
+                match poll {
+                    Some(p) => tokio::time::sleep(p).await,
+                    None => std::future::pending().await,
                 }
-            }
-            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            } => {}
         }
         let Some(waiter) = shared.upgrade() else {
             break;

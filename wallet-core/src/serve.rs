@@ -17,7 +17,7 @@ pub mod decode;
 mod endpoint;
 
 pub use endpoint::{
-    Op, Read, ReadReply, Reply, VERSION, config, execute, execute_verified, init_relay_key,
+    Change, Op, Read, ReadReply, Reply, VERSION, config, execute, execute_verified, init_relay_key,
     precheck, read,
 };
 

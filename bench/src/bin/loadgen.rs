@@ -52,6 +52,21 @@ struct Args {
     /// only; start it with --rate-limit 0). No fsync figures then.
     #[arg(long)]
     target: Option<String>,
+    /// Abuse mode: honest transfers and swaps, calm and then beside
+    /// attackers within the per-client limits, on the `relay` binary in a
+    /// process of its own (README "Benchmarks").
+    #[arg(long)]
+    abuse: bool,
+    /// Abuse mode: attacker counts to run the attack with.
+    #[arg(long, default_value = "4", value_delimiter = ',')]
+    attackers: Vec<usize>,
+    /// Abuse mode: requests per second each attacker sends (the relay's
+    /// limit is 50).
+    #[arg(long, default_value_t = 45.0)]
+    attack_rate: f64,
+    /// Abuse mode: the relay binary (default: `relay` beside this one).
+    #[arg(long)]
+    relay_bin: Option<std::path::PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -80,6 +95,9 @@ fn main() -> std::process::ExitCode {
 
 /// Returns how many operations failed.
 fn run(args: &Args) -> BenchResult<usize> {
+    if args.abuse {
+        return run_abuse(args);
+    }
     if let Some(t) = &args.target {
         let host = t
             .trim_start_matches("http://")
@@ -160,6 +178,7 @@ fn run(args: &Args) -> BenchResult<usize> {
                 .map_err(|e| e.to_string())?,
             base: base.clone(),
             rec: rec.clone(),
+            forwarded_for: None,
         };
         let label = if args.target.is_some() {
             "target"
@@ -275,5 +294,226 @@ fn run(args: &Args) -> BenchResult<usize> {
         }
     }
     println!("\nPer endpoint:\n{details}");
+    Ok(failed)
+}
+
+/// The honest workloads of abuse mode: each operation from an address of
+/// its own (many users, each doing a little), so no honest user meets the
+/// per-client limits.
+/// What every honest phase of abuse mode shares.
+struct Honest {
+    clients: usize,
+    http: Http,
+    rec: Arc<Recorder>,
+    relay_key: wallet_core::XOnly,
+    /// Testkit seeds, and the count of operations (each its own address).
+    seeds: Arc<std::sync::atomic::AtomicU64>,
+    ops: Arc<std::sync::atomic::AtomicU64>,
+}
+
+async fn honest_phase(workload: &str, args: &Args, h: &Honest) -> BenchResult<Phase> {
+    let duration = Duration::from_secs(args.duration);
+    let none = None;
+    let (clients, rec, relay_key, seeds) = (h.clients, &h.rec, h.relay_key, &h.seeds);
+    let (h, ops) = (h.http.clone(), h.ops.clone());
+    Ok(match workload {
+        "transfers" => {
+            run_phase(
+                "transfers",
+                clients,
+                duration,
+                args.max_ops,
+                rec,
+                &none,
+                move |_| {
+                    let n = ops.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let c = RelayClient::new(h.as_client(abuse::honest_ip(n)));
+                    async move { transfer(&c, &relay_key).await }
+                },
+            )
+            .await
+        }
+        "swaps" => {
+            let seeds = seeds.clone();
+            run_phase(
+                "swaps",
+                clients,
+                duration,
+                args.max_ops,
+                rec,
+                &none,
+                move |_| {
+                    let n = ops.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let w = Net {
+                        client: RelayClient::new(h.as_client(abuse::honest_ip(n))),
+                    };
+                    let seed = seeds.fetch_add(4, std::sync::atomic::Ordering::Relaxed);
+                    async move { swap(&w, seed).await }
+                },
+            )
+            .await
+        }
+        other => return Err(format!("unknown workload {other}")),
+    })
+}
+
+fn abuse_row(backend: Backend, attackers: usize, p: &Phase, calm: Option<&Phase>) -> String {
+    let p99 = percentile(&p.op_latency, 99.0);
+    let (rate_vs, p99_vs) = match calm {
+        Some(c) => (
+            format!("{:.0} %", 100.0 * p.rate() / c.rate().max(1e-9)),
+            format!(
+                "{:.2}x",
+                p99 as f64 / percentile(&c.op_latency, 99.0).max(1) as f64
+            ),
+        ),
+        None => ("–".into(), "–".into()),
+    };
+    format!(
+        "| {backend} | {} | {attackers} | {} | {:.1} | {rate_vs} | {} | {} | {p99_vs} | {} |",
+        p.name,
+        p.clients,
+        p.rate(),
+        ms(percentile(&p.op_latency, 50.0)),
+        ms(p99),
+        p.failures.len()
+    )
+}
+
+/// Abuse mode: per backend, honest transfers and swaps calm, then beside
+/// each number of attackers; the relay's memory and what the attackers got.
+fn run_abuse(args: &Args) -> BenchResult<usize> {
+    use abuse::*;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let bin = args.relay_bin.clone().unwrap_or_else(default_relay_bin);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.client_threads.max(1))
+        .thread_name("client")
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let clients = args.clients.iter().copied().max().unwrap_or(8);
+    println!(
+        "loadgen --abuse: {} s per phase, {clients} honest clients, attackers {:?} at {} requests/s each; relay {}",
+        args.duration,
+        args.attackers,
+        args.attack_rate,
+        bin.display()
+    );
+    let mut rows = Vec::new();
+    let mut attacks = Vec::new();
+    let mut failed = 0;
+    for b in &args.backend {
+        let backend = match b.as_str() {
+            "sqlite" => Backend::Sqlite,
+            "postgres" | "postgresql" => Backend::Postgres,
+            other => return Err(format!("unknown backend {other}")),
+        };
+        let result: BenchResult<()> = rt.block_on(async {
+            let relay = ChildRelay::start(&bin, backend, &args.pg_admin).await?;
+            let pid = relay.pid();
+            let rec = Arc::new(Recorder::default());
+            let http = Http {
+                http: reqwest::Client::builder()
+                    .pool_max_idle_per_host(256)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+                base: relay.base.clone(),
+                rec: rec.clone(),
+                forwarded_for: Some(honest_ip(0)),
+            };
+            let relay_key = RelayClient::new(http.clone())
+                .config()
+                .await
+                .map_err(|e| format!("config: {e}"))?
+                .relay_pubkey;
+            let honest = Honest {
+                clients,
+                http: http.clone(),
+                rec: rec.clone(),
+                relay_key,
+                seeds: Arc::new(AtomicU64::new(u64::from_le_bytes(random::<8>()) >> 8)),
+                ops: Arc::new(AtomicU64::new(1)),
+            };
+            let outcome: BenchResult<()> = async {
+                let mut calm = Vec::new();
+                let mem = MemorySampler::start(pid);
+                for w in ["transfers", "swaps"] {
+                    let p = honest_phase(w, args, &honest).await?;
+                    eprintln!("loadgen: {backend} calm {w}: {:.1}/s, {} failed", p.rate(), p.failures.len());
+                    failed += p.failures.len();
+                    rows.push(abuse_row(backend, 0, &p, None));
+                    calm.push(p);
+                }
+                let calm_peak = mem.finish().await;
+                for &k in &args.attackers {
+                    let victim = fresh_keys();
+                    let stats = Arc::new(AttackStats::default());
+                    let stop = Arc::new(AtomicBool::new(false));
+                    let mem = MemorySampler::start(pid);
+                    let attack = Attack {
+                        attackers: k,
+                        rate: args.attack_rate,
+                        polls: 32,
+                        victim: victim.clone(),
+                    };
+                    let mut set = start_attack(&relay.base, &attack, stats.clone(), stop.clone()).await?;
+                    // The attack in full swing before honest clients are timed.
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    for (i, w) in ["transfers", "swaps"].iter().enumerate() {
+                        let p = honest_phase(w, args, &honest).await?;
+                        eprintln!(
+                            "loadgen: {backend} {w} beside {k} attackers: {:.1}/s ({:.0} % of calm), {} failed",
+                            p.rate(),
+                            100.0 * p.rate() / calm[i].rate().max(1e-9),
+                            p.failures.len()
+                        );
+                        for f in p.failures.iter().take(3) {
+                            eprintln!("loadgen:   failure: {f}");
+                        }
+                        failed += p.failures.len();
+                        rows.push(abuse_row(backend, k, &p, Some(&calm[i])));
+                    }
+                    stop.store(true, Ordering::Relaxed);
+                    set.abort_all();
+                    while set.join_next().await.is_some() {}
+                    let attack_peak = mem.finish().await;
+                    let junk = stats.junk_messages.load(Ordering::Relaxed);
+                    let found = victim_receives(&relay.base, &victim, &relay_key).await?;
+                    let l = |c: &AtomicU64| c.load(Ordering::Relaxed);
+                    attacks.push(format!(
+                        "| {backend} | {k} | {} | {} | {} | {} | {junk} | {} | {} / {} | {:.0} → {:.0} | {:.1} s |",
+                        l(&stats.requests),
+                        l(&stats.ok),
+                        l(&stats.rate_limited),
+                        l(&stats.refused) + l(&stats.failed),
+                        l(&stats.junk_joins),
+                        l(&stats.polls_held),
+                        l(&stats.polls_refused),
+                        calm_peak as f64 / 1024.0,
+                        attack_peak as f64 / 1024.0,
+                        found.as_secs_f64()
+                    ));
+                }
+                Ok(())
+            }
+            .await;
+            relay.stop().await?;
+            outcome
+        });
+        result?;
+    }
+    println!(
+        "\n| backend | workload | attackers | honest clients | completed per s | vs calm | p50 ms | p99 ms | p99 vs calm | failed |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for r in &rows {
+        println!("{r}");
+    }
+    println!(
+        "\nWhat the attackers did and what it cost the relay:\n\n| backend | attackers | requests | 200 | 429 | other refusals | junk messages stored | junk joins | long-polls answered / refused | relay peak RSS MiB, calm → attack | victim finds a real coin behind the junk |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for a in &attacks {
+        println!("{a}");
+    }
     Ok(failed)
 }

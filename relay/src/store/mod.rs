@@ -59,6 +59,12 @@ pub enum AnyStore {
 }
 
 impl AnyStore {
+    /// Whether other relay processes may write to this database (then a
+    /// long-poll cannot learn of every change from this process alone).
+    pub fn shared_by_processes(&self) -> bool {
+        matches!(self, AnyStore::Postgres(_))
+    }
+
     pub async fn execute(&self, ctx: Arc<Ctx>, op: Op) -> Result<Reply, ApiError> {
         match self {
             AnyStore::Sqlite(s) => s.execute(ctx, op).await,

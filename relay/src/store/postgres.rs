@@ -12,7 +12,6 @@ use super::{Store, StoreResult, Tx, coin_from_row, coin_to_row, from_json, to_js
 use crate::error::{ApiError, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, IsolationLevel, Row, Transaction};
 use wallet_core::descriptor::BatchTransfer;
@@ -516,17 +515,12 @@ const MAX_ATTEMPTS: u32 = 30;
 
 pub struct PgStore {
     pool: Pool,
-    changes: watch::Sender<u64>,
 }
 
 impl PgStore {
     /// Connects (TLS as the URL's `sslmode` says), migrates, and keeps at
     /// most `pool_size` connections (`--db-pool`).
-    pub async fn connect(
-        url: &str,
-        pool_size: usize,
-        changes: watch::Sender<u64>,
-    ) -> Result<PgStore, String> {
+    pub async fn connect(url: &str, pool_size: usize) -> Result<PgStore, String> {
         let target = PgTarget::parse(url)?;
         let mut client = target.connect().await?;
         migrate(&mut client).await.map_err(|e| {
@@ -544,12 +538,7 @@ impl PgStore {
         );
         Ok(PgStore {
             pool: Pool::new(target, pool_size, client),
-            changes,
         })
-    }
-
-    fn notify(&self) {
-        self.changes.send_modify(|v| *v += 1);
     }
 }
 
@@ -641,17 +630,13 @@ macro_rules! transact {
 
 impl Store for PgStore {
     async fn execute(&self, ctx: Arc<Ctx>, op: Op) -> Result<Reply, ApiError> {
-        let r = transact!(
+        transact!(
             self,
             IsolationLevel::Serializable,
             lock = true,
             read_only = false,
             |tx| serve::execute(&mut tx, &ctx, &op)
-        );
-        if r.is_ok() {
-            self.notify();
-        }
-        r
+        )
     }
 
     async fn read(&self, ctx: Arc<Ctx>, q: Read) -> Result<ReadReply, ApiError> {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Context, Poll, Waker};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 use wallet_core::descriptor::BatchTransfer;
 use wallet_core::rules::{Batch, Coin, Member};
 use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply, ServeError};
@@ -679,12 +679,7 @@ pub struct Stats {
 /// Most requests folded into one commit.
 const MAX_GROUP: usize = 512;
 
-fn writer_loop(
-    conn: Connection,
-    jobs: mpsc::Receiver<Job>,
-    changes: watch::Sender<u64>,
-    stats: Arc<Stats>,
-) {
+fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, stats: Arc<Stats>) {
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -695,20 +690,17 @@ fn writer_loop(
         }
         let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
         let mut finishes = Vec::with_capacity(group.len());
-        let mut wrote = false;
         for j in group {
             if !began || conn.execute_batch("SAVEPOINT req").is_err() {
                 finishes.push(j(None).1);
                 continue;
             }
             let (ok, finish) = j(Some(&conn));
-            let kept = if ok {
-                conn.execute_batch("RELEASE req").is_ok()
+            if ok {
+                let _ = conn.execute_batch("RELEASE req");
             } else {
                 let _ = conn.execute_batch("ROLLBACK TO req; RELEASE req");
-                false
-            };
-            wrote |= kept;
+            }
             finishes.push(finish);
         }
         let commit_error = if !began {
@@ -726,12 +718,8 @@ fn writer_loop(
         stats
             .requests
             .fetch_add(finishes.len() as u64, Ordering::Relaxed);
-        let committed = commit_error.is_none();
         for f in finishes {
             f(commit_error.clone());
-        }
-        if committed && wrote {
-            changes.send_modify(|v| *v += 1);
         }
     }
 }
@@ -774,7 +762,7 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating on first start) and migrates the database file.
-    pub fn open(path: &Path, changes: watch::Sender<u64>) -> Result<SqliteStore, String> {
+    pub fn open(path: &Path) -> Result<SqliteStore, String> {
         owner_only(path)?;
         let mut conn =
             Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
@@ -785,7 +773,7 @@ impl SqliteStore {
         let s = stats.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx, changes, s))
+            .spawn(move || writer_loop(conn, rx, s))
             .map_err(|e| format!("cannot start the writer thread: {e}"))?;
         Ok(SqliteStore {
             jobs: Mutex::new(tx),

@@ -63,14 +63,50 @@ impl Op {
     }
 }
 
+/// A state-changing request's answer, and (for the host's long-polls)
+/// what it changed; only the wire response is serialized.
 #[derive(Debug, Clone)]
 pub enum Reply {
     Deposit(DepositResponse),
-    Sender(SenderResponse),
-    Ok,
+    /// `batches`: the batches whose row this request wrote (joined,
+    /// created, or recorded as expired by a take-back).
+    Sender {
+        response: SenderResponse,
+        batches: Vec<Id>,
+    },
+    /// A message stored for `recipient`'s key.
+    Uploaded {
+        recipient: XOnly,
+    },
     Status(BatchStatus),
     Receiver(ReceiverResponse),
-    Receipt(Receipt),
+    /// `expired`: the batch a withdrawal recorded as expired.
+    Withdrawn {
+        receipt: Receipt,
+        expired: Option<Id>,
+    },
+}
+
+/// Something a committed request changed that a long-poll may wait on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// A new message for this key (`get_msg_addr`).
+    Messages(XOnly),
+    /// This batch's row (`transfer/batch?since`).
+    Batch(Id),
+}
+
+impl Reply {
+    /// What this answer's request changed, for waking long-polls.
+    pub fn changes(&self) -> Vec<Change> {
+        match self {
+            Reply::Sender { batches, .. } => batches.iter().map(|b| Change::Batch(*b)).collect(),
+            Reply::Uploaded { recipient } => vec![Change::Messages(*recipient)],
+            Reply::Status(s) => vec![Change::Batch(s.batch_id)],
+            Reply::Withdrawn { expired, .. } => expired.iter().map(|b| Change::Batch(*b)).collect(),
+            Reply::Deposit(_) | Reply::Receiver(_) => Vec::new(),
+        }
+    }
 }
 
 /// A read-only request.
@@ -121,11 +157,11 @@ impl Serialize for Reply {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Reply::Deposit(r) => r.serialize(s),
-            Reply::Sender(r) => r.serialize(s),
-            Reply::Ok => OkResponse { ok: true }.serialize(s),
+            Reply::Sender { response, .. } => response.serialize(s),
+            Reply::Uploaded { .. } => OkResponse { ok: true }.serialize(s),
             Reply::Status(r) => r.serialize(s),
             Reply::Receiver(r) => r.serialize(s),
-            Reply::Receipt(r) => r.serialize(s),
+            Reply::Withdrawn { receipt, .. } => receipt.serialize(s),
         }
     }
 }
@@ -276,7 +312,7 @@ pub async fn execute_verified<T: Tx>(
             let cursor = tx.next_message_cursor(&recipient).await?;
             rules::update_msg(&mut coin, req.enc_msg.0.clone(), cursor)?;
             tx.put_coin(&coin).await?;
-            Ok(Reply::Ok)
+            Ok(Reply::Uploaded { recipient })
         }
         Op::Unlock(req) => {
             let mut batch = load_batch(tx, &req.batch_id).await?;
@@ -357,12 +393,16 @@ pub async fn execute_verified<T: Tx>(
                 now,
             )?;
             // A withdrawal from an expired batch records the expiry.
-            if let Some(b) = batch.as_ref().filter(|b| Some(*b) != before.as_ref()) {
+            let expired = batch.as_ref().filter(|b| Some(*b) != before.as_ref());
+            if let Some(b) = expired {
                 tx.put_batch(b).await?;
             }
             tx.put_coin(&coin).await?;
             tx.append_chain(&req.statechain_id, &entry).await?;
-            Ok(Reply::Receipt(receipt))
+            Ok(Reply::Withdrawn {
+                receipt,
+                expired: expired.map(|b| b.batch_id),
+            })
         }
     }
 }
@@ -434,8 +474,12 @@ async fn sender<T: Tx>(
         target_member: &mut member,
     };
     match rules::sender(req, join, rows, ctx.random_scalar()?, now, &ctx.limits)? {
-        SenderOutcome::Repeat { x1 } => Ok(Reply::Sender(SenderResponse { x1 })),
+        SenderOutcome::Repeat { x1 } => Ok(Reply::Sender {
+            response: SenderResponse { x1 },
+            batches: Vec::new(),
+        }),
         SenderOutcome::Registered { x1, create_batch } => {
+            let mut batches = Vec::new();
             // A take-back from an expired batch records the expiry in this
             // transaction (§6.2 rev 2).
             if let Some(b) = current_batch
@@ -443,6 +487,7 @@ async fn sender<T: Tx>(
                 .filter(|b| Some(*b) != current_before.as_ref())
             {
                 tx.put_batch(b).await?;
+                batches.push(b.batch_id);
             }
             if let Some(j) = join {
                 match (&create_batch, j) {
@@ -462,10 +507,14 @@ async fn sender<T: Tx>(
                 if create_batch.is_some() || member != member_before {
                     tx.put_member(&j.batch_id(), &req.statechain_id, member)
                         .await?;
+                    batches.push(j.batch_id());
                 }
             }
             tx.put_coin(&coin).await?;
-            Ok(Reply::Sender(SenderResponse { x1 }))
+            Ok(Reply::Sender {
+                response: SenderResponse { x1 },
+                batches,
+            })
         }
     }
 }
