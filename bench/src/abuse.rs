@@ -141,6 +141,17 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// CPU seconds (user + system) process `pid` has used, Linux only
+/// (`/proc/PID/stat`, in the kernel's 100 Hz clock ticks).
+pub fn cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name in parentheses: state is field 3, utime 14, stime 15.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
 /// Samples a process's resident memory every 100 ms until stopped; the
 /// highest value seen.
 pub struct MemorySampler {
@@ -307,19 +318,21 @@ pub async fn start_attack(
             set.spawn(async move { att.hold_poll(key, stop).await });
         }
         // Paced requests: a maximal junk join, then a maximal junk message
-        // for the victim (deposit, sender, update_msg), and again.
+        // for the victim (deposit, sender, update_msg), and again. Paced
+        // as the relay counts: a request is one token, plus one per
+        // 16 KiB of body (relay::limits::body_tokens).
         let (att, stop, rate) = (attacker.clone(), stop.clone(), a.rate);
         set.spawn(async move {
             let owner = fresh_keys();
-            let gap = Duration::from_secs_f64(1.0 / rate.max(0.1));
             let mut next = tokio::time::Instant::now();
-            let mut pace = || {
-                next += gap;
+            let mut pace = |body: usize| {
+                let tokens = 1.0 + relay::limits::body_tokens(body);
+                next += Duration::from_secs_f64(tokens / rate.max(0.1));
                 tokio::time::sleep_until(next)
             };
             // A coin of its own that the junk joins name (so each gets as
             // far as the signature check), and a 1000-line descriptor.
-            pace().await;
+            pace(0).await;
             let own = deposit_raw(&att, &owner).await;
             let lines: Vec<BatchTransfer> = (0..1000)
                 .map(|i| BatchTransfer {
@@ -338,7 +351,6 @@ pub async fn start_attack(
             };
             let stranger = fresh_keys();
             while !stop.load(Ordering::Relaxed) {
-                pace().await;
                 // Junk-signed: by a key that does not own the coin.
                 let req = SenderRequest::signed_join(
                     own.unwrap_or_else(random_id),
@@ -348,31 +360,26 @@ pub async fn start_attack(
                     unix_now(),
                     random(),
                 );
-                att.post("/transfer/sender", wallet_core::wire::encode(&req))
-                    .await;
+                let body = wallet_core::wire::encode(&req);
+                pace(body.len()).await;
+                att.post("/transfer/sender", body).await;
                 att.stats.junk_joins.fetch_add(1, Ordering::Relaxed);
                 // A maximal junk message for the victim.
-                pace().await;
+                pace(0).await;
                 let Some(coin) = deposit_raw(&att, &owner).await else {
                     continue;
                 };
-                pace().await;
                 let req = SenderRequest::signed(coin, &owner, &victim, None, unix_now(), random());
-                if att
-                    .post("/transfer/sender", wallet_core::wire::encode(&req))
-                    .await
-                    != Some(200)
-                {
+                let body = wallet_core::wire::encode(&req);
+                pace(body.len()).await;
+                if att.post("/transfer/sender", body).await != Some(200) {
                     continue;
                 }
-                pace().await;
                 let junk = vec![0x5a; 65_536];
                 let req = UpdateMsgRequest::signed(coin, &owner, junk, unix_now(), random());
-                if att
-                    .post("/transfer/update_msg", wallet_core::wire::encode(&req))
-                    .await
-                    == Some(200)
-                {
+                let body = wallet_core::wire::encode(&req);
+                pace(body.len()).await;
+                if att.post("/transfer/update_msg", body).await == Some(200) {
                     att.stats.junk_messages.fetch_add(1, Ordering::Relaxed);
                 }
             }

@@ -30,6 +30,10 @@ pub enum ApiError {
     /// `Retry-After`.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// A client over its share (§9 `--rate-limit`): 429 `rate_limited`
+    /// with `Retry-After: 1`.
+    #[error("rate limited: {0}")]
+    RateLimited(String),
 }
 
 impl ApiError {
@@ -108,6 +112,17 @@ impl IntoResponse for ApiError {
                         wallet_core::serve::INTERNAL_MESSAGE,
                     )),
                 )
+            }
+            ApiError::RateLimited(why) => {
+                let mut resp = json_response(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    wallet_core::wire::encode(&ErrorBody::new(ErrorCode::RateLimited, why)),
+                );
+                resp.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(1u32),
+                );
+                resp
             }
             // §8: 503 comes with `Retry-After`.
             ApiError::Unavailable(why) => {

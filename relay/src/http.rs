@@ -6,7 +6,9 @@
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::limits::{Client, ClientKey, RateLimiter, TrustedProxies, WaitCounts, WaitSlot};
+use crate::limits::{
+    Client, ClientKey, RateLimiter, TrustedProxies, WaitCounts, WaitSlot, body_tokens,
+};
 use crate::long_poll::{self, Waiters};
 use crate::store::AnyStore;
 use axum::Router;
@@ -126,6 +128,7 @@ async fn json_body_bytes(req: Request, state: &AppState) -> Result<axum::body::B
             "the body must be JSON with Content-Type: application/json",
         ));
     }
+    let client = req.extensions().get::<Client>().copied();
     let limit = state.0.config.body_limit();
     let too_large = || ApiError::from(decode::too_large(limit));
     let declared = req
@@ -147,6 +150,15 @@ async fn json_body_bytes(req: Request, state: &AppState) -> Result<axum::body::B
             }
         })?
         .to_bytes();
+    // A large body costs its client more of its rate (limits::body_tokens),
+    // before it is parsed: parsing work is bounded per client.
+    if let Some(c) = client
+        && !state.0.limiter.charge(c.key, body_tokens(bytes.len()))
+    {
+        return Err(ApiError::RateLimited(
+            "this address has sent too much data; retry shortly".into(),
+        ));
+    }
     Ok(bytes)
 }
 

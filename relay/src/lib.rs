@@ -91,6 +91,15 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Relay, Strin
             }
         }
     });
+    // Several processes on one PostgreSQL database: hear each other's
+    // changes, so long-polls wake at once whichever process wrote.
+    if let AnyStore::Postgres(pg) = &state.0.store {
+        let s = state.clone();
+        pg.listen(
+            move |changes| s.0.waiters.notify(changes),
+            state.0.shutdown.subscribe(),
+        );
+    }
     let timeouts = serve_conn::Timeouts {
         header: Duration::from_secs(config.header_timeout),
         idle: Duration::from_secs(config.idle_timeout),

@@ -240,6 +240,17 @@ fn forwarded_ip(entry: &str) -> Option<IpAddr> {
 /// anyway.
 pub const RATE_TABLE_CAPACITY: usize = 65_536;
 
+/// Bytes of request body that cost one more token, on top of the request's
+/// own: a maximal join (1000 lines, about 150 KiB) or a maximal message
+/// (64 KiB as hex) costs about ten requests, so a client at the rate limit
+/// makes the relay parse at most about 800 KiB a second.
+pub const BYTES_PER_TOKEN: usize = 16 * 1024;
+
+/// The tokens a body of `len` bytes costs beyond its request's one.
+pub fn body_tokens(len: usize) -> f64 {
+    (len / BYTES_PER_TOKEN) as f64
+}
+
 /// Per-client token buckets: `rate` per second, bursts of twice that, in
 /// a table of fixed capacity.
 pub struct RateLimiter {
@@ -267,7 +278,19 @@ impl RateLimiter {
     }
 
     pub fn allow_at(&self, key: ClientKey, now: Instant) -> bool {
-        if self.rate <= 0.0 {
+        self.charge_at(key, 1.0, now)
+    }
+
+    /// Takes `tokens` from `key`'s bucket if it holds that many; takes
+    /// nothing otherwise. A large body costs more than one request
+    /// ([`body_tokens`]): what a client makes the relay parse is bounded
+    /// per client, not only how often it asks.
+    pub fn charge(&self, key: ClientKey, tokens: f64) -> bool {
+        self.charge_at(key, tokens, Instant::now())
+    }
+
+    pub fn charge_at(&self, key: ClientKey, tokens: f64, now: Instant) -> bool {
+        if self.rate <= 0.0 || tokens <= 0.0 {
             return true;
         }
         let mut table = lock(&self.table);
@@ -281,8 +304,8 @@ impl RateLimiter {
         let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.rate).min(self.burst);
         bucket.last = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        if bucket.tokens >= tokens {
+            bucket.tokens -= tokens;
             true
         } else {
             false

@@ -5,10 +5,11 @@
 //! [`SharedWaiter`] of its key (a message key or a batch id), created by
 //! the first one and ended when the last one leaves. The shared waiter
 //! wakes when a local commit changed its key ([`Waiters::notify`], from
-//! what the request's [`wallet_core::serve::Reply`] says it changed), and
-//! on PostgreSQL every [`POLL_INTERVAL`] too (writes by another relay
-//! process on the same database are seen that way; a batch's waiter also
-//! every [`BATCH_POLL_INTERVAL`], for an expiry no write announces). It
+//! what the request's [`wallet_core::serve::Reply`] says it changed; on
+//! PostgreSQL every relay process announces its changes with `NOTIFY` and
+//! hears the others', and looks anyway every [`POLL_INTERVAL`] in case a
+//! notification was lost; a batch's waiter also every
+//! [`BATCH_POLL_INTERVAL`], for an expiry no write announces). It
 //! re-reads a probe once and publishes it on a `watch`; each waiting
 //! request compares the probe with its own condition (`after`, `since`)
 //! and only then reads its own answer. Many long-polls on one key cost one
@@ -36,8 +37,10 @@ use wallet_core::wire::BatchState;
 /// Longest `wait` a long-poll honours (§8).
 pub const MAX_WAIT_SECS: u64 = 30;
 /// How often a shared waiter re-reads the database without being told of
-/// a change, when other relay processes may write to it (PostgreSQL).
-pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// a change, when other relay processes may write to it (PostgreSQL). They
+/// announce their writes (`LISTEN`/`NOTIFY`), so this only covers a
+/// notification lost while the listener reconnects.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// How often a batch's waiter re-reads it regardless: a batch turns
 /// expired with the clock, without any write.
 pub const BATCH_POLL_INTERVAL: Duration = Duration::from_secs(1);

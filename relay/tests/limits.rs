@@ -529,3 +529,56 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     })
     .await;
 }
+
+/// A large body costs its client more of its rate than a small one (one
+/// token per 16 KiB on top of the request's own): a client sending
+/// maximal bodies is stopped after about a tenth as many requests, before
+/// the relay parses them, and another client is not affected.
+#[tokio::test]
+async fn large_bodies_spend_a_client_s_rate_faster() {
+    within(30, "test", async {
+        let r = TestRelay::with(|c| c.rate_limit = 10).await;
+        let post = |http: reqwest::Client, body: Vec<u8>| {
+            let url = format!("{}/transfer/update_msg", r.base);
+            async move {
+                let resp = http
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = resp.status().as_u16();
+                let retry = resp
+                    .headers()
+                    .get("retry-after")
+                    .map(|v| v.to_str().unwrap().to_string());
+                (status, retry, resp.json::<Value>().await.unwrap())
+            }
+        };
+        // About 128 KiB of (malformed) JSON: 8 extra tokens a request.
+        let big = format!("{{\"x\":\"{}\"}}", "a".repeat(128 * 1024)).into_bytes();
+        let heavy = client_from("127.0.0.5");
+        let mut statuses = Vec::new();
+        for _ in 0..6 {
+            statuses.push(post(heavy.clone(), big.clone()).await);
+        }
+        // The burst is 20 tokens: two maximal bodies pass (to be refused as
+        // malformed), then the client is over its rate.
+        assert_eq!(statuses[0].0, 400);
+        assert_rate_limited(statuses.last().unwrap());
+        let refused = statuses.iter().filter(|s| s.0 == 429).count();
+        assert!(
+            refused >= 3,
+            "{:?}",
+            statuses.iter().map(|s| s.0).collect::<Vec<_>>()
+        );
+        // Small requests from another client still pass.
+        let light = client_from("127.0.0.6");
+        for _ in 0..5 {
+            let (status, _, _) = post(light.clone(), b"{}".to_vec()).await;
+            assert_eq!(status, 400);
+        }
+    })
+    .await;
+}

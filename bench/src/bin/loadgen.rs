@@ -357,31 +357,58 @@ async fn honest_phase(workload: &str, args: &Args, h: &Honest) -> BenchResult<Ph
     })
 }
 
-fn abuse_row(backend: Backend, attackers: usize, p: &Phase, calm: Option<&Phase>) -> String {
+/// One honest phase of abuse mode, with the relay's CPU and memory then.
+struct Measured {
+    attackers: usize,
+    phase: Phase,
+    /// Relay CPU seconds (user + system) over the phase.
+    cpu: f64,
+}
+
+/// Calm is measured before and after the attacks (the database grows
+/// through the run): the baseline is their mean rate and pooled latencies.
+fn baseline(calm: &[&Measured]) -> Option<(f64, Vec<u64>)> {
+    if calm.is_empty() {
+        return None;
+    }
+    let rate = calm.iter().map(|m| m.phase.rate()).sum::<f64>() / calm.len() as f64;
+    let lat = calm
+        .iter()
+        .flat_map(|m| m.phase.op_latency.iter().copied())
+        .collect();
+    Some((rate, lat))
+}
+
+fn abuse_row(backend: Backend, m: &Measured, base: Option<&(f64, Vec<u64>)>) -> String {
+    let p = &m.phase;
     let p99 = percentile(&p.op_latency, 99.0);
-    let (rate_vs, p99_vs) = match calm {
-        Some(c) => (
-            format!("{:.0} %", 100.0 * p.rate() / c.rate().max(1e-9)),
-            format!(
-                "{:.2}x",
-                p99 as f64 / percentile(&c.op_latency, 99.0).max(1) as f64
-            ),
+    let (rate_vs, p99_vs) = match base.filter(|_| m.attackers > 0) {
+        Some((rate, lat)) => (
+            format!("{:.0} %", 100.0 * p.rate() / rate.max(1e-9)),
+            format!("{:.2}x", p99 as f64 / percentile(lat, 99.0).max(1) as f64),
         ),
         None => ("–".into(), "–".into()),
     };
+    let label = if m.attackers == 0 {
+        "calm".to_string()
+    } else {
+        m.attackers.to_string()
+    };
     format!(
-        "| {backend} | {} | {attackers} | {} | {:.1} | {rate_vs} | {} | {} | {p99_vs} | {} |",
+        "| {backend} | {} | {label} | {} | {:.1} | {rate_vs} | {} | {} | {p99_vs} | {:.1} | {} |",
         p.name,
         p.clients,
         p.rate(),
         ms(percentile(&p.op_latency, 50.0)),
         ms(p99),
+        m.cpu / p.elapsed.as_secs_f64().max(1e-9),
         p.failures.len()
     )
 }
 
 /// Abuse mode: per backend, honest transfers and swaps calm, then beside
-/// each number of attackers; the relay's memory and what the attackers got.
+/// each number of attackers, then calm again; the relay's CPU and memory,
+/// and what the attackers got.
 fn run_abuse(args: &Args) -> BenchResult<usize> {
     use abuse::*;
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -394,7 +421,7 @@ fn run_abuse(args: &Args) -> BenchResult<usize> {
         .map_err(|e| e.to_string())?;
     let clients = args.clients.iter().copied().max().unwrap_or(8);
     println!(
-        "loadgen --abuse: {} s per phase, {clients} honest clients, attackers {:?} at {} requests/s each; relay {}",
+        "loadgen --abuse: {} s per phase, {clients} honest clients, attackers {:?} at {} tokens/s each; relay {}",
         args.duration,
         args.attackers,
         args.attack_rate,
@@ -435,16 +462,32 @@ fn run_abuse(args: &Args) -> BenchResult<usize> {
                 seeds: Arc::new(AtomicU64::new(u64::from_le_bytes(random::<8>()) >> 8)),
                 ops: Arc::new(AtomicU64::new(1)),
             };
-            let outcome: BenchResult<()> = async {
-                let mut calm = Vec::new();
-                let mem = MemorySampler::start(pid);
-                for w in ["transfers", "swaps"] {
-                    let p = honest_phase(w, args, &honest).await?;
-                    eprintln!("loadgen: {backend} calm {w}: {:.1}/s, {} failed", p.rate(), p.failures.len());
-                    failed += p.failures.len();
-                    rows.push(abuse_row(backend, 0, &p, None));
-                    calm.push(p);
+            let mut measured: Vec<Measured> = Vec::new();
+            let honest_round = |attackers: usize| {
+                let honest = &honest;
+                async move {
+                    let mut out = Vec::new();
+                    for w in ["transfers", "swaps"] {
+                        let cpu0 = cpu_secs(pid).unwrap_or(0.0);
+                        let phase = honest_phase(w, args, honest).await?;
+                        let cpu = cpu_secs(pid).unwrap_or(0.0) - cpu0;
+                        eprintln!(
+                            "loadgen: {backend} {w}, {attackers} attackers: {:.1}/s, relay CPU {:.2}, {} failed",
+                            phase.rate(),
+                            cpu / phase.elapsed.as_secs_f64().max(1e-9),
+                            phase.failures.len()
+                        );
+                        for f in phase.failures.iter().take(3) {
+                            eprintln!("loadgen:   failure: {f}");
+                        }
+                        out.push(Measured { attackers, phase, cpu });
+                    }
+                    BenchResult::Ok(out)
                 }
+            };
+            let outcome: BenchResult<()> = async {
+                let mem = MemorySampler::start(pid);
+                measured.extend(honest_round(0).await?);
                 let calm_peak = mem.finish().await;
                 for &k in &args.attackers {
                     let victim = fresh_keys();
@@ -457,23 +500,11 @@ fn run_abuse(args: &Args) -> BenchResult<usize> {
                         polls: 32,
                         victim: victim.clone(),
                     };
-                    let mut set = start_attack(&relay.base, &attack, stats.clone(), stop.clone()).await?;
+                    let mut set =
+                        start_attack(&relay.base, &attack, stats.clone(), stop.clone()).await?;
                     // The attack in full swing before honest clients are timed.
                     tokio::time::sleep(Duration::from_secs(3)).await;
-                    for (i, w) in ["transfers", "swaps"].iter().enumerate() {
-                        let p = honest_phase(w, args, &honest).await?;
-                        eprintln!(
-                            "loadgen: {backend} {w} beside {k} attackers: {:.1}/s ({:.0} % of calm), {} failed",
-                            p.rate(),
-                            100.0 * p.rate() / calm[i].rate().max(1e-9),
-                            p.failures.len()
-                        );
-                        for f in p.failures.iter().take(3) {
-                            eprintln!("loadgen:   failure: {f}");
-                        }
-                        failed += p.failures.len();
-                        rows.push(abuse_row(backend, k, &p, Some(&calm[i])));
-                    }
+                    measured.extend(honest_round(k).await?);
                     stop.store(true, Ordering::Relaxed);
                     set.abort_all();
                     while set.join_next().await.is_some() {}
@@ -495,16 +526,29 @@ fn run_abuse(args: &Args) -> BenchResult<usize> {
                         found.as_secs_f64()
                     ));
                 }
+                measured.extend(honest_round(0).await?);
                 Ok(())
             }
             .await;
             relay.stop().await?;
-            outcome
+            outcome?;
+            for w in ["transfers", "swaps"] {
+                let calm: Vec<&Measured> = measured
+                    .iter()
+                    .filter(|m| m.attackers == 0 && m.phase.name == w)
+                    .collect();
+                let base = baseline(&calm);
+                for m in measured.iter().filter(|m| m.phase.name == w) {
+                    failed += m.phase.failures.len();
+                    rows.push(abuse_row(backend, m, base.as_ref()));
+                }
+            }
+            Ok(())
         });
         result?;
     }
     println!(
-        "\n| backend | workload | attackers | honest clients | completed per s | vs calm | p50 ms | p99 ms | p99 vs calm | failed |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "\nHonest clients, calm (before and after the attacks) and beside attackers; \"vs calm\" against the mean of the calm runs:\n\n| backend | workload | attackers | honest clients | completed per s | vs calm | p50 ms | p99 ms | p99 vs calm | relay CPU (cores) | failed |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for r in &rows {
         println!("{r}");

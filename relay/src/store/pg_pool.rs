@@ -55,6 +55,12 @@ impl Pool {
         self.size
     }
 
+    /// Where the pool connects to (for a connection of its own, outside
+    /// the pool: the change listener's).
+    pub fn target(&self) -> &PgTarget {
+        &self.target
+    }
+
     /// A permit to use one connection, within [`POOL_WAIT`].
     pub async fn lease(&self) -> Result<Lease<'_>, ApiError> {
         match tokio::time::timeout(POOL_WAIT, self.permits.acquire()).await {

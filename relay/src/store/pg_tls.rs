@@ -407,7 +407,23 @@ impl PgTarget {
     /// Opens one connection, within [`CONNECT_WAIT`]; its connection task is
     /// spawned on the current runtime. The error is a sentence.
     pub async fn connect(&self) -> Result<Client, String> {
-        match tokio::time::timeout(CONNECT_WAIT, self.connect_unbounded()).await {
+        self.connect_to(None).await
+    }
+
+    /// [`PgTarget::connect`], forwarding the payloads of the `NOTIFY`s this
+    /// session hears (after its `LISTEN`) to `notices`.
+    pub async fn connect_listening(
+        &self,
+        notices: tokio::sync::mpsc::UnboundedSender<String>,
+    ) -> Result<Client, String> {
+        self.connect_to(Some(notices)).await
+    }
+
+    async fn connect_to(
+        &self,
+        notices: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+    ) -> Result<Client, String> {
+        match tokio::time::timeout(CONNECT_WAIT, self.connect_unbounded(notices)).await {
             Ok(r) => r,
             Err(_) => Err(format!(
                 "cannot connect to PostgreSQL at {}: no answer within {} s",
@@ -417,12 +433,15 @@ impl PgTarget {
         }
     }
 
-    async fn connect_unbounded(&self) -> Result<Client, String> {
+    async fn connect_unbounded(
+        &self,
+        notices: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+    ) -> Result<Client, String> {
         let mut config = self.config.clone();
         if self.mode == SslMode::Disable || self.sockets_only() {
             config.ssl_mode(tokio_postgres::config::SslMode::Disable);
             let c = config.connect(NoTls).await.map_err(|e| self.failed(&e))?;
-            return Ok(spawn(c));
+            return Ok(spawn(c, notices));
         }
         if self.mode != SslMode::Prefer {
             config.ssl_mode(tokio_postgres::config::SslMode::Require);
@@ -430,7 +449,7 @@ impl PgTarget {
                 .connect(self.tls.clone())
                 .await
                 .map_err(|e| self.failed(&e))?;
-            return Ok(spawn(c));
+            return Ok(spawn(c, notices));
         }
         // prefer: tokio-postgres goes on in plain text when the server
         // answers "no TLS"; like libpq, a failure once TLS began (the
@@ -442,7 +461,7 @@ impl PgTarget {
             began: began.clone(),
         };
         match config.connect(tls).await {
-            Ok(c) => Ok(spawn(c)),
+            Ok(c) => Ok(spawn(c, notices)),
             Err(e) if began.load(Ordering::SeqCst) => {
                 tracing::warn!(
                     server = %self.shown(),
@@ -451,7 +470,7 @@ impl PgTarget {
                 );
                 config.ssl_mode(tokio_postgres::config::SslMode::Disable);
                 let c = config.connect(NoTls).await.map_err(|e| self.failed(&e))?;
-                Ok(spawn(c))
+                Ok(spawn(c, notices))
             }
             Err(e) => Err(self.failed(&e)),
         }
@@ -545,15 +564,31 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// Runs a new connection's I/O task on the current runtime.
-fn spawn<S, T>((client, connection): (Client, Connection<S, T>)) -> Client
+/// Runs a new connection's I/O task on the current runtime; the payloads
+/// of notifications it receives go to `notices`, when given.
+fn spawn<S, T>(
+    (client, mut connection): (Client, Connection<S, T>),
+    notices: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+) -> Client
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!(error = %e, "postgres connection closed");
+        loop {
+            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
+                    if let Some(tx) = &notices {
+                        let _ = tx.send(n.payload().to_string());
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "postgres connection closed");
+                    break;
+                }
+                None => break,
+            }
         }
     });
     client

@@ -16,7 +16,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, IsolationLevel, Row, Transaction};
 use wallet_core::descriptor::BatchTransfer;
 use wallet_core::rules::{Batch, Coin, Member};
-use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply};
+use wallet_core::serve::{self, Change, Ctx, Op, Read, ReadReply, Reply};
 use wallet_core::types::{Id, Scalar, Sig, XOnly};
 use wallet_core::wire::{ChainEntry, ConfigResponse, MessageEntry};
 
@@ -628,6 +628,99 @@ macro_rules! transact {
     }};
 }
 
+/// The channel relay processes sharing a database announce their changes
+/// on (`NOTIFY`), so a long-poll in one process hears of a write made
+/// through another at once instead of by polling.
+pub const CHANGES_CHANNEL: &str = "lockstep_changes";
+
+/// A `NOTIFY` payload: the changes, `m:<auth key hex>` or `b:<batch id>`,
+/// joined by `,` (at most a few per request, far below PostgreSQL's 8000
+/// bytes).
+pub fn encode_changes(changes: &[Change]) -> String {
+    changes
+        .iter()
+        .map(|c| match c {
+            Change::Messages(k) => format!("m:{k}"),
+            Change::Batch(b) => format!("b:{b}"),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The changes in a payload; anything unreadable is skipped (a waiter then
+/// learns of it by its own periodic look).
+pub fn decode_changes(payload: &str) -> Vec<Change> {
+    payload
+        .split(',')
+        .filter_map(|item| match item.split_once(':')? {
+            ("m", k) => XOnly::parse(k).ok().map(Change::Messages),
+            ("b", b) => Id::parse(b).ok().map(Change::Batch),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Announces a committed request's changes to every relay process, inside
+/// its transaction (PostgreSQL delivers a `NOTIFY` only if it commits).
+async fn announce(tx: &mut PgTx<'_>, reply: &Reply) -> StoreResult<()> {
+    let changes = reply.changes();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    tx.t.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&CHANGES_CHANNEL, &encode_changes(&changes)],
+    )
+    .await
+    .map_err(pg)?;
+    Ok(())
+}
+
+impl PgStore {
+    /// Hears the changes every relay process announces and passes them to
+    /// `on`, on a connection of its own (outside the pool), until `stop`;
+    /// reconnects after a loss. Meanwhile long-polls fall back to looking
+    /// for themselves.
+    pub fn listen(
+        &self,
+        on: impl Fn(&[Change]) + Send + 'static,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let target = self.pool.target().clone();
+        tokio::spawn(async move {
+            loop {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                match target.connect_listening(tx).await {
+                    Ok(client) => {
+                        if let Err(e) = client
+                            .batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))
+                            .await
+                        {
+                            tracing::warn!(error = %e, "cannot LISTEN for changes");
+                        } else {
+                            loop {
+                                tokio::select! {
+                                    n = rx.recv() => match n {
+                                        Some(payload) => on(&decode_changes(&payload)),
+                                        None => break,
+                                    },
+                                    _ = stop.changed() => return,
+                                }
+                            }
+                            tracing::warn!("the change listener's connection closed; reconnecting");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "the change listener cannot connect"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        })
+    }
+}
+
 impl Store for PgStore {
     async fn execute(&self, ctx: Arc<Ctx>, op: Op) -> Result<Reply, ApiError> {
         transact!(
@@ -635,7 +728,11 @@ impl Store for PgStore {
             IsolationLevel::Serializable,
             lock = true,
             read_only = false,
-            |tx| serve::execute(&mut tx, &ctx, &op)
+            |tx| async {
+                let reply = serve::execute(&mut tx, &ctx, &op).await?;
+                announce(&mut tx, &reply).await?;
+                Ok::<_, wallet_core::serve::ServeError>(reply)
+            }
         )
     }
 
@@ -682,5 +779,25 @@ impl Store for PgStore {
                     .map_err(pg)
             }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_announcements_round_trip_and_skip_junk() {
+        let k = XOnly::parse("f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let b = Id::parse("67e55044-10b1-426f-9247-bb680e5fe0c8").unwrap_or_else(|e| panic!("{e}"));
+        let changes = vec![Change::Messages(k), Change::Batch(b)];
+        let payload = encode_changes(&changes);
+        assert_eq!(decode_changes(&payload), changes);
+        assert_eq!(
+            decode_changes(&format!("x:1,m:zz,b:nope,{payload},")),
+            changes
+        );
+        assert!(encode_changes(&changes).len() < 8000);
     }
 }
