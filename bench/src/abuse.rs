@@ -320,7 +320,7 @@ pub async fn start_attack(
         // Paced requests: a maximal junk join, then a maximal junk message
         // for the victim (deposit, sender, update_msg), and again. Paced
         // as the relay counts: a request is one token, plus one per
-        // 16 KiB of body (relay::limits::body_tokens).
+        // 8 KiB of body (relay::limits::body_tokens).
         let (att, stop, rate) = (attacker.clone(), stop.clone(), a.rate);
         set.spawn(async move {
             let owner = fresh_keys();
@@ -375,7 +375,9 @@ pub async fn start_attack(
                 if att.post("/transfer/sender", body).await != Some(200) {
                     continue;
                 }
-                let junk = vec![0x5a; 65_536];
+                // Random: nothing for the database to compress away.
+                let mut junk = vec![0u8; 65_536];
+                getrandom::fill(&mut junk).unwrap_or_default();
                 let req = UpdateMsgRequest::signed(coin, &owner, junk, unix_now(), random());
                 let body = wallet_core::wire::encode(&req);
                 pace(body.len()).await;

@@ -241,10 +241,12 @@ fn forwarded_ip(entry: &str) -> Option<IpAddr> {
 pub const RATE_TABLE_CAPACITY: usize = 65_536;
 
 /// Bytes of request body that cost one more token, on top of the request's
-/// own: a maximal join (1000 lines, about 150 KiB) or a maximal message
-/// (64 KiB as hex) costs about ten requests, so a client at the rate limit
-/// makes the relay parse at most about 800 KiB a second.
-pub const BYTES_PER_TOKEN: usize = 16 * 1024;
+/// own: a maximal join (1000 lines, about 150 KiB) costs about 20
+/// requests, a maximal message (64 KiB, 128 KiB as hex) about 17, so a
+/// client at the rate limit (50 a second) makes the relay parse, and
+/// store, at most about 400 KiB a second. Ordinary requests are far below
+/// 8 KiB and cost one.
+pub const BYTES_PER_TOKEN: usize = 8 * 1024;
 
 /// The tokens a body of `len` bytes costs beyond its request's one.
 pub fn body_tokens(len: usize) -> f64 {
