@@ -692,8 +692,14 @@ impl PgStore {
                 let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
                 match target.connect_listening(tx).await {
                     Ok(client) => {
+                        // Named apart from the pool's sessions (for operators
+                        // counting them), then listening.
                         if let Err(e) = client
-                            .batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))
+                            .batch_execute(&format!(
+                                "SELECT set_config('application_name', \
+                                 left(current_setting('application_name') || ' listener', 63), false); \
+                                 LISTEN {CHANGES_CHANNEL}"
+                            ))
                             .await
                         {
                             tracing::warn!(error = %e, "cannot LISTEN for changes");
