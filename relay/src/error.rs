@@ -30,10 +30,10 @@ pub enum ApiError {
     /// `Retry-After`.
     #[error("unavailable: {0}")]
     Unavailable(String),
-    /// A client over its share (§9 `--rate-limit`): 429 `rate_limited`
-    /// with `Retry-After: 1`.
+    /// A client over its share (§9 `--rate-limit`, `--max-waits-per-ip`):
+    /// 429 `rate_limited` with `Retry-After` (seconds).
     #[error("rate limited: {0}")]
-    RateLimited(String),
+    RateLimited(String, u32),
 }
 
 impl ApiError {
@@ -84,6 +84,21 @@ fn json_response(status: StatusCode, body: String) -> Response {
     resp
 }
 
+/// A 429 or 503: the §8 body, and `Retry-After: secs`.
+fn retry_later(code: ErrorCode, why: String, secs: u32) -> Response {
+    let status =
+        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut resp = json_response(
+        status,
+        wallet_core::wire::encode(&ErrorBody::new(code, why)),
+    );
+    resp.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(secs),
+    );
+    resp
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
@@ -113,28 +128,10 @@ impl IntoResponse for ApiError {
                     )),
                 )
             }
-            ApiError::RateLimited(why) => {
-                let mut resp = json_response(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    wallet_core::wire::encode(&ErrorBody::new(ErrorCode::RateLimited, why)),
-                );
-                resp.headers_mut().insert(
-                    axum::http::header::RETRY_AFTER,
-                    axum::http::HeaderValue::from(1u32),
-                );
-                resp
-            }
+            ApiError::RateLimited(why, secs) => retry_later(ErrorCode::RateLimited, why, secs),
             // §8: 503 comes with `Retry-After`.
             ApiError::Unavailable(why) => {
-                let mut resp = json_response(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    wallet_core::wire::encode(&ErrorBody::new(ErrorCode::Unavailable, why)),
-                );
-                resp.headers_mut().insert(
-                    axum::http::header::RETRY_AFTER,
-                    axum::http::HeaderValue::from(RETRY_AFTER_SECS),
-                );
-                resp
+                retry_later(ErrorCode::Unavailable, why, RETRY_AFTER_SECS)
             }
         }
     }

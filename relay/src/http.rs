@@ -157,6 +157,7 @@ async fn json_body_bytes(req: Request, state: &AppState) -> Result<axum::body::B
     {
         return Err(ApiError::RateLimited(
             "this address has sent too much data; retry shortly".into(),
+            1,
         ));
     }
     Ok(bytes)

@@ -8,7 +8,7 @@
 //! when its count returns to zero).
 
 use crate::error::ApiError;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::fmt;
@@ -16,7 +16,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
-use wallet_core::ErrorCode;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Nothing here panics while holding a lock; if something did, the
@@ -26,10 +25,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// `429 rate_limited` (§8) with `Retry-After: retry_after_secs`.
 pub fn too_many(message: &str, retry_after_secs: u32) -> Response {
-    let mut resp = ApiError::new(ErrorCode::RateLimited, message).into_response();
-    resp.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-    resp
+    ApiError::RateLimited(message.to_string(), retry_after_secs).into_response()
 }
 
 // ----- the client -----
@@ -654,7 +650,10 @@ mod tests {
     fn xff(values: &[&str]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for v in values {
-            h.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+            h.append(
+                "x-forwarded-for",
+                axum::http::HeaderValue::from_str(v).unwrap(),
+            );
         }
         h
     }

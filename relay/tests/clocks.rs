@@ -28,18 +28,30 @@ fn deadline(batch: &Value) -> u64 {
     batch["deadline"].as_u64().unwrap()
 }
 
-/// The relay's clock jumps past the deadline: Alice takes coin A back.
-/// The clock steps back: Alice's unlock of Bob's coin must not commit.
-async fn take_back_then_clock_steps_back_does_not_commit(r: TestRelay) {
-    let s = one_unlock_from_commit(&r).await;
+/// Moves the relay's clock (and on PostgreSQL the database's) 5 s past
+/// the batch's deadline; returns by how much.
+async fn jump_past_deadline(r: &TestRelay, s: &Swap) -> u64 {
     let jump = deadline(&r.batch(s.id()).await) + 5 - r.now();
     r.advance(jump).await;
-    let home = keys();
-    let back = r.send(s.coin_a, &s.alice, &home, None).await;
+    jump
+}
+
+/// Steps the clocks `jump` moved back again.
+async fn step_back(r: &TestRelay, jump: u64) {
     r.clock.step_back(jump);
     if let Some(db) = &r.pg {
         db.set_clock_offset(0).await;
     }
+}
+
+/// The relay's clock jumps past the deadline: Alice takes coin A back.
+/// The clock steps back: Alice's unlock of Bob's coin must not commit.
+async fn take_back_then_clock_steps_back_does_not_commit(r: TestRelay) {
+    let s = one_unlock_from_commit(&r).await;
+    let jump = jump_past_deadline(&r, &s).await;
+    let home = keys();
+    let back = r.send(s.coin_a, &s.alice, &home, None).await;
+    step_back(&r, jump).await;
     r.unlock(s.coin_b, s.id(), &s.b_to)
         .await
         .err("batch_expired");
@@ -56,18 +68,14 @@ async fn take_back_then_clock_steps_back_does_not_commit(r: TestRelay) {
 /// The same with a withdrawal as the take-back.
 async fn withdraw_then_clock_steps_back_does_not_commit(r: TestRelay) {
     let s = one_unlock_from_commit(&r).await;
-    let jump = deadline(&r.batch(s.id()).await) + 5 - r.now();
-    r.advance(jump).await;
+    let jump = jump_past_deadline(&r, &s).await;
     r.post(
         "/withdraw",
         &WithdrawRequest::signed(s.coin_a, &s.alice, r.now(), aux()),
     )
     .await
     .ok::<Value>();
-    r.clock.step_back(jump);
-    if let Some(db) = &r.pg {
-        db.set_clock_offset(0).await;
-    }
+    step_back(&r, jump).await;
     r.unlock(s.coin_b, s.id(), &s.b_to)
         .await
         .err("batch_expired");
@@ -85,10 +93,7 @@ async fn relay_now_never_goes_backwards(r: TestRelay) {
     let ahead: Value = r.get("/info/config").await.ok();
     let ahead = ahead["server_time"].as_u64().unwrap();
     assert!(ahead > d);
-    r.clock.step_back(jump);
-    if let Some(db) = &r.pg {
-        db.set_clock_offset(0).await;
-    }
+    step_back(&r, jump).await;
     let later: Value = r.get("/info/config").await.ok();
     assert!(later["server_time"].as_u64().unwrap() >= ahead);
     let b = r.batch(s.id()).await;
@@ -106,8 +111,7 @@ async fn relay_now_never_goes_backwards(r: TestRelay) {
 async fn sqlite_a_restart_with_the_clock_behind_keeps_the_recorded_expiry() {
     let r = TestRelay::start().await;
     let s = one_unlock_from_commit(&r).await;
-    let jump = deadline(&r.batch(s.id()).await) + 5 - r.now();
-    r.advance(jump).await;
+    let jump = jump_past_deadline(&r, &s).await;
     r.send(s.coin_a, &s.alice, &keys(), None).await;
     r.clock.step_back(jump);
     let r = r.restart().await;

@@ -501,21 +501,21 @@ pub fn sender(
 
 // ----- update_msg -----
 
+/// The pending transfer's receiver, or `no_pending_transfer` saying `why`.
+fn pending_receiver(coin: &Coin, why: &str) -> RuleResult<XOnly> {
+    coin.pending
+        .as_ref()
+        .map(|p| p.new_user_auth_key)
+        .ok_or_else(|| Refusal::new(ErrorCode::NoPendingTransfer, why))
+}
+
 /// The key whose message list an upload for this coin goes to: the
 /// pending transfer's receiver (409 if there is none to upload for).
 pub fn update_msg_recipient(coin: &Coin) -> RuleResult<XOnly> {
     if coin.status == CoinStatus::Withdrawn {
         return refuse(ErrorCode::Withdrawn, "this coin has been withdrawn");
     }
-    coin.pending
-        .as_ref()
-        .map(|p| p.new_user_auth_key)
-        .ok_or_else(|| {
-            Refusal::new(
-                ErrorCode::NoPendingTransfer,
-                "call /transfer/sender before uploading a message",
-            )
-        })
+    pending_receiver(coin, "call /transfer/sender before uploading a message")
 }
 
 /// Stores the message on the pending transfer, with its `cursor` (the next
@@ -533,15 +533,7 @@ pub fn update_msg(coin: &mut Coin, enc_msg: Vec<u8>, cursor: u64) -> RuleResult<
 
 /// The key that signs an unlock: the pending receiver (409 if none).
 pub fn unlock_signer(coin: &Coin) -> RuleResult<XOnly> {
-    coin.pending
-        .as_ref()
-        .map(|p| p.new_user_auth_key)
-        .ok_or_else(|| {
-            Refusal::new(
-                ErrorCode::NoPendingTransfer,
-                "this coin has no pending transfer",
-            )
-        })
+    pending_receiver(coin, "this coin has no pending transfer")
 }
 
 /// §6.3 "Unlock", after authentication, replay and batch existence.

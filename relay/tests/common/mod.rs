@@ -501,20 +501,26 @@ pub struct AnyResp {
     pub body: Value,
 }
 
+/// An answer's status, a header, and its body, which must be JSON.
+async fn read_json(r: reqwest::Response, header: &str) -> (u16, Option<String>, Value) {
+    let status = r.status().as_u16();
+    let value = r
+        .headers()
+        .get(header)
+        .map(|v| v.to_str().unwrap().to_string());
+    let bytes = r.bytes().await.unwrap();
+    let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+        panic!(
+            "status {status}: not JSON: {:?}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    (status, value, body)
+}
+
 impl AnyResp {
     async fn from(r: reqwest::Response) -> AnyResp {
-        let status = r.status().as_u16();
-        let retry_after = r
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap().to_string());
-        let bytes = r.bytes().await.unwrap();
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-            panic!(
-                "status {status}: not JSON: {:?}",
-                String::from_utf8_lossy(&bytes)
-            )
-        });
+        let (status, retry_after, body) = read_json(r, "retry-after").await;
         AnyResp {
             status,
             retry_after,
@@ -572,18 +578,7 @@ impl TestRelay {
 
 impl Resp {
     async fn from(r: reqwest::Response) -> Resp {
-        let status = r.status().as_u16();
-        let ct = r
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_string());
-        let bytes = r.bytes().await.unwrap();
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-            panic!(
-                "status {status}: not JSON: {:?}",
-                String::from_utf8_lossy(&bytes)
-            )
-        });
+        let (status, ct, body) = read_json(r, "content-type").await;
         assert_eq!(ct.as_deref(), Some("application/json"), "status {status}");
         assert!(status < 500, "5xx: {status} {body}");
         Resp { status, body }
