@@ -320,7 +320,7 @@ pub async fn start_attack(
         // Paced requests: a maximal junk join, then a maximal junk message
         // for the victim (deposit, sender, update_msg), and again. Paced
         // as the relay counts: a request is one token, plus one per
-        // 8 KiB of body (relay::limits::body_tokens).
+        // 4 KiB of body (relay::limits::body_tokens).
         let (att, stop, rate) = (attacker.clone(), stop.clone(), a.rate);
         set.spawn(async move {
             let owner = fresh_keys();

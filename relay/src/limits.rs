@@ -237,12 +237,13 @@ fn forwarded_ip(entry: &str) -> Option<IpAddr> {
 pub const RATE_TABLE_CAPACITY: usize = 65_536;
 
 /// Bytes of request body that cost one more token, on top of the request's
-/// own: a maximal join (1000 lines, about 150 KiB) costs about 20
-/// requests, a maximal message (64 KiB, 128 KiB as hex) about 17, so a
+/// own: a maximal join (1000 lines, about 150 KiB; each line's key is a
+/// point to check, about 9 ms of CPU for the whole) costs about 38
+/// requests, a maximal message (64 KiB, 128 KiB as hex) about 33, so a
 /// client at the rate limit (50 a second) makes the relay parse, and
-/// store, at most about 400 KiB a second. Ordinary requests are far below
-/// 8 KiB and cost one.
-pub const BYTES_PER_TOKEN: usize = 8 * 1024;
+/// store, at most about 200 KiB a second. Ordinary requests are far below
+/// 4 KiB and cost one; a wallet joins a large batch by its hash.
+pub const BYTES_PER_TOKEN: usize = 4 * 1024;
 
 /// The tokens a body of `len` bytes costs beyond its request's one.
 pub fn body_tokens(len: usize) -> f64 {

@@ -531,13 +531,13 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
 }
 
 /// A large body costs its client more of its rate than a small one (one
-/// token per 8 KiB on top of the request's own): a client sending
+/// token per 4 KiB on top of the request's own): a client sending
 /// maximal bodies is stopped after about a tenth as many requests, before
 /// the relay parses them, and another client is not affected.
 #[tokio::test]
 async fn large_bodies_spend_a_client_s_rate_faster() {
     within(30, "test", async {
-        let r = TestRelay::with(|c| c.rate_limit = 10).await;
+        let r = TestRelay::with(|c| c.rate_limit = 20).await;
         let post = |http: reqwest::Client, body: Vec<u8>| {
             let url = format!("{}/transfer/update_msg", r.base);
             async move {
@@ -556,14 +556,14 @@ async fn large_bodies_spend_a_client_s_rate_faster() {
                 (status, retry, resp.json::<Value>().await.unwrap())
             }
         };
-        // About 128 KiB of (malformed) JSON: 16 extra tokens a request.
+        // About 128 KiB of (malformed) JSON: 32 extra tokens a request.
         let big = format!("{{\"x\":\"{}\"}}", "a".repeat(128 * 1024)).into_bytes();
         let heavy = client_from("127.0.0.5");
         let mut statuses = Vec::new();
         for _ in 0..6 {
             statuses.push(post(heavy.clone(), big.clone()).await);
         }
-        // The burst is 20 tokens: one such body passes (to be refused as
+        // The burst is 40 tokens: one such body passes (to be refused as
         // malformed), then the client is over its rate.
         assert_eq!(statuses[0].0, 400);
         assert_rate_limited(statuses.last().unwrap());
