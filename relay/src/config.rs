@@ -5,7 +5,7 @@ use crate::limits::Cidr;
 use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use wallet_core::rules::Limits;
+use wallet_core::rows::Limits;
 
 #[derive(Debug, Clone, Parser)]
 #[command(

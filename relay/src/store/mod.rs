@@ -10,7 +10,7 @@
 use crate::error::{ApiError, StoreResult};
 use std::future::Future;
 use std::sync::Arc;
-use wallet_core::rules::Coin;
+use wallet_core::rows::Coin;
 use wallet_core::serve::{Ctx, Op, Read, ReadReply, Reply};
 use wallet_core::types::Scalar;
 use wallet_core::wire::ConfigResponse;

@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, IsolationLevel, Row, Transaction};
 use wallet_core::descriptor::BatchTransfer;
-use wallet_core::rules::{Batch, Coin, Member};
+use wallet_core::rows::{Batch, Coin, Member};
 use wallet_core::serve::{self, Change, Ctx, Op, Read, ReadReply, Reply};
 use wallet_core::types::{Id, Scalar, Sig, XOnly};
 use wallet_core::wire::{ChainEntry, ConfigResponse, MessageEntry};

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Context, Poll, Waker};
 use tokio::sync::oneshot;
 use wallet_core::descriptor::BatchTransfer;
-use wallet_core::rules::{Batch, Coin, Member};
+use wallet_core::rows::{Batch, Coin, Member};
 use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply, ServeError};
 use wallet_core::signing::Verified;
 use wallet_core::types::{Id, Scalar, Sig, XOnly};

@@ -24,7 +24,8 @@ pub use endpoint::{
 use crate::descriptor::BatchTransfer;
 use crate::error::ErrorCode;
 use crate::keys::AuthKey;
-use crate::rules::{Batch, Coin, Limits, Member, Refusal};
+use crate::rows::{Batch, Coin, Limits, Member};
+use crate::rules::Refusal;
 use crate::types::{Id, Scalar, Sig, XOnly};
 use crate::wire::{ChainEntry, ErrorBody, MessageEntry};
 use std::fmt;

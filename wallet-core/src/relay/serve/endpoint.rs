@@ -11,7 +11,8 @@ use crate::address::Network;
 use crate::descriptor::BatchJoin;
 use crate::error::ErrorCode;
 use crate::receipt::Receipt;
-use crate::rules::{self, Limits, Member, ReceiverOutcome, Refusal, SenderOutcome, SenderRows};
+use crate::rows::{Batch, Coin, Limits, Member};
+use crate::rules::{self, ReceiverOutcome, Refusal, SenderOutcome, SenderRows};
 use crate::signing::Verified;
 use crate::types::{Id, Scalar, Sig, XOnly};
 use crate::wire::{
@@ -140,13 +141,13 @@ fn not_found(message: String) -> ServeError {
     Refusal::new(ErrorCode::NotFound, message).into()
 }
 
-async fn load_coin<T: Tx>(tx: &mut T, id: &Id) -> Result<rules::Coin, ServeError> {
+async fn load_coin<T: Tx>(tx: &mut T, id: &Id) -> Result<Coin, ServeError> {
     tx.coin(id)
         .await?
         .ok_or_else(|| not_found(format!("no coin {id}")))
 }
 
-async fn load_batch<T: Tx>(tx: &mut T, id: &Id) -> Result<rules::Batch, ServeError> {
+async fn load_batch<T: Tx>(tx: &mut T, id: &Id) -> Result<Batch, ServeError> {
     tx.batch(id)
         .await?
         .ok_or_else(|| not_found(format!("no batch {id}")))
@@ -213,7 +214,7 @@ async fn authenticated<T: Tx>(
     now: u64,
     limits: &Limits,
     sigs: &mut Verified,
-) -> Result<Option<rules::Coin>, ServeError> {
+) -> Result<Option<Coin>, ServeError> {
     let id = match op {
         Op::Deposit(req) => {
             rules::deposit_check(req, now, limits, sigs)?;
@@ -441,7 +442,7 @@ async fn sender<T: Tx>(
     ctx: &Ctx,
     req: &SenderRequest,
     join: Option<&BatchJoin>,
-    mut coin: rules::Coin,
+    mut coin: Coin,
     now: u64,
 ) -> Result<Reply, ServeError> {
     let mut current_batch = match coin.pending.as_ref().and_then(|p| p.batch_id) {

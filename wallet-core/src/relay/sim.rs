@@ -23,7 +23,8 @@ use crate::descriptor::BatchTransfer;
 use crate::entropy::{Entropy, SeededEntropy};
 use crate::error::{Error, ErrorCode};
 use crate::keys::AuthKey;
-use crate::rules::{Batch, Coin, Limits, Member, Refusal};
+use crate::rows::{Batch, Coin, Limits, Member};
+use crate::rules::Refusal;
 use crate::serve::decode::{self, Endpoint};
 use crate::serve::{
     self, Clock, Ctx, Op, RandomSource, Read, ReadReply, Reply, ServeError, StoreError,

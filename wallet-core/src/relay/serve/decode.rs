@@ -6,7 +6,8 @@
 
 use super::Op;
 use crate::error::ErrorCode;
-use crate::rules::{self, Limits, Refusal};
+use crate::rows::Limits;
+use crate::rules::{self, Refusal};
 use crate::types::{Id, XOnly};
 use crate::wire::{self, SenderRequest, UpdateMsgRequest};
 use serde::de::DeserializeOwned;
