@@ -815,7 +815,7 @@ fn finish_swap_command(
     let next = match s.phase {
         SwapPhase::Completed => "",
         SwapPhase::BackedOut => "",
-        _ if s.manual_confirm && !s.confirmed && s.phase == SwapPhase::Verifying => {
+        _ if s.awaits_confirmation() => {
             "Read the checks, then `lockstep swap confirm` to unlock (or `lockstep swap abort`)."
         }
         _ => {
@@ -1122,7 +1122,7 @@ async fn swap_confirm(ctx: &Ctx, batch: Option<&str>) -> Result<Exit, CliError> 
     let rid = match find_swap(
         &h.wallet,
         batch,
-        |r| matches!(r, Record::Swap(s) if s.manual_confirm && !s.confirmed && s.phase.before_commit()),
+        |r| matches!(r, Record::Swap(s) if s.may_confirm()),
     )? {
         Target::Swap(rid) => rid,
         Target::Invite(_) => return Err(CliError::usage("An invite has nothing to confirm yet.")),

@@ -484,7 +484,7 @@ impl Host {
             .iter()
             .filter(|(_, r)| !r.is_final())
             .flat_map(|(rid, r)| r.outstanding().into_iter().map(move |a| (rid.clone(), a)))
-            .filter(|(_, a)| !is_wait(a))
+            .filter(|(_, a)| !a.is_poll())
             .collect();
         for (rid, a) in pending {
             self.enqueue(&rid, vec![a]);
@@ -521,7 +521,7 @@ impl Host {
             if r.is_final() {
                 continue;
             }
-            for a in r.outstanding().into_iter().filter(is_wait) {
+            for a in r.outstanding().into_iter().filter(Action::is_poll) {
                 let rid = rid.clone();
                 futs.push(
                     async move {
@@ -570,7 +570,7 @@ impl Host {
                 .filter(|id| {
                     self.wallet
                         .records
-                        .contains_key(&receive_rid(id, entry.index))
+                        .contains_key(&wallet_core::wallet::receive_rid(id, entry.index))
                 })
                 .collect();
             if msgs.len() == skip.len() {
@@ -592,11 +592,4 @@ impl Host {
     }
 }
 
-pub fn receive_rid(coin: &wallet_core::Id, index: u32) -> String {
-    format!("receive:{coin}:{index}")
-}
 
-/// Actions that only look (safe to long-poll, and to drop half-way).
-fn is_wait(a: &Action) -> bool {
-    matches!(a, Action::WatchBatch { .. } | Action::FetchIncoming { .. })
-}

@@ -266,42 +266,11 @@ pub fn transition(old: Option<&Record>, new: &Record, rid: &str) -> Vec<(String,
 
 // ----- swap views -----
 
-fn give_state(s: &GiveState) -> &'static str {
-    match s {
-        GiveState::Pending => "not yet in the swap",
-        GiveState::Registered { .. } => "registered",
-        GiveState::Uploaded => "sent into the swap",
-        GiveState::Transferred => "transferred",
-        GiveState::Reclaiming { .. } => "being recovered",
-        GiveState::Reclaimed { .. } => "recovered",
-    }
-}
-
-fn get_state(s: &GetState) -> &'static str {
-    match s {
-        GetState::Awaiting => "waiting for it",
-        GetState::Checked { .. } => "checked",
-        GetState::Rejected { .. } => "REJECTED",
-        GetState::Unlocked { .. } => "unlocked",
-        GetState::Received { .. } => "received",
-        GetState::Forgone => "not coming (swap backed out)",
-    }
-}
-
 fn state_tag<T: serde::Serialize>(s: &T, key: &str) -> Value {
     serde_json::to_value(s)
         .ok()
         .and_then(|v| v.get(key).cloned())
         .unwrap_or(Value::Null)
-}
-
-fn get_report(s: &GetState) -> Option<&Report> {
-    match s {
-        GetState::Checked { report, .. }
-        | GetState::Rejected { report }
-        | GetState::Unlocked { report, .. } => Some(report),
-        _ => None,
-    }
 }
 
 pub fn swap_json(s: &Swap, relay_now: u64) -> Value {
@@ -329,7 +298,7 @@ pub fn swap_json(s: &Swap, relay_now: u64) -> Value {
             "coin": g.statechain_id,
             "amount": g.amount,
             "state": state_tag(&g.state, "state"),
-            "report": get_report(&g.state).map(report_json),
+            "report": g.state.report().map(report_json),
         })).collect::<Vec<_>>(),
     })
 }
@@ -359,7 +328,7 @@ pub fn swap_text(s: &Swap, relay_now: u64, clock: &str) -> String {
             "  you give: {} {:>14}  {}\n",
             g.coin.statechain_id,
             sat(g.coin.amount),
-            give_state(&g.state)
+            g.state.label()
         ));
     }
     for g in &s.gets {
@@ -367,13 +336,13 @@ pub fn swap_text(s: &Swap, relay_now: u64, clock: &str) -> String {
             "  you get:  {} {:>14}  {}\n",
             g.statechain_id,
             sat(g.amount),
-            get_state(&g.state)
+            g.state.label()
         ));
-        if let Some(r) = get_report(&g.state) {
+        if let Some(r) = g.state.report() {
             out.push_str(&report_text(r, "            "));
         }
     }
-    if s.manual_confirm && !s.confirmed && s.phase == SwapPhase::Verifying {
+    if s.awaits_confirmation() {
         out.push_str("  waiting for you: run `lockstep swap confirm` to unlock\n");
     }
     if s.abort_requested && s.phase.before_commit() {
@@ -409,12 +378,7 @@ pub fn send_json(s: &Send) -> Value {
 }
 
 pub fn receive_json(r: &Receive) -> Value {
-    let report = match &r.phase {
-        ReceivePhase::Receiving { report, .. }
-        | ReceivePhase::Rejected { report }
-        | ReceivePhase::Failed { report, .. } => Some(report_json(report)),
-        ReceivePhase::Received { .. } => None,
-    };
+    let report = r.phase.report().map(report_json);
     json!({
         "coin": r.statechain_id,
         "index": r.index,

@@ -1436,17 +1436,14 @@ impl App {
                 <ul class="records" data-testid="transfers">
                     { for recs.into_iter().map(|(rid, r)| {
                         let (text, state) = view::record_summary(r);
-                        use wallet_core::machine::receive::ReceivePhase;
+                        // A received coin's record no longer carries its
+                        // report: the host kept it for this session.
                         let report = match r {
-                            Record::Receive(rc) => match &rc.phase {
-                                ReceivePhase::Rejected { report }
-                                | ReceivePhase::Receiving { report, .. }
-                                | ReceivePhase::Failed { report, .. } => Some(report.clone()),
-                                ReceivePhase::Received { .. } => self
-                                    .host
+                            Record::Receive(rc) => rc.phase.report().cloned().or_else(|| {
+                                self.host
                                     .as_ref()
-                                    .and_then(|h| h.reports.borrow().get(rid).cloned()),
-                            },
+                                    .and_then(|h| h.reports.borrow().get(rid).cloned())
+                            }),
                             _ => None,
                         };
                         let failed = report.as_ref().is_some_and(|r| !r.all_passed());
@@ -1696,7 +1693,7 @@ impl App {
                         <li class="line" data-coin={g.coin.statechain_id.to_string()}>
                             <span class="amount">{sats(g.coin.amount)}</span>
                             <span class="id">{short_id(&g.coin.statechain_id)}</span>
-                            <span class="state" data-testid="give-state">{view::give_label(&g.state)}</span>
+                            <span class="state" data-testid="give-state">{g.state.label()}</span>
                         </li>
                     }) }
                 </ul>
@@ -1706,8 +1703,8 @@ impl App {
                         <li class="line" data-coin={g.statechain_id.to_string()}>
                             <span class="amount">{sats(g.amount)}</span>
                             <span class="id">{short_id(&g.statechain_id)}</span>
-                            <span class="state" data-testid="get-state">{view::get_label(&g.state)}</span>
-                            if let Some(r) = view::get_report(&g.state) {
+                            <span class="state" data-testid="get-state">{g.state.label()}</span>
+                            if let Some(r) = g.state.report() {
                                 <Checks report={r.clone()}/>
                             } else {
                                 { match &g.state {
@@ -1726,10 +1723,10 @@ impl App {
                     }) }
                 </ul>
                 <div class="row">
-                    if view::awaits_confirmation(s) {
+                    if s.awaits_confirmation() {
                         <button type="button" onclick={link.callback(move |_| Msg::UserEvent(rid_confirm.clone(), Box::new(Event::UserConfirm)))}>{"Confirm and unlock"}</button>
                     }
-                    if view::can_abort(s) {
+                    if s.can_abort() {
                         <button type="button" class="danger" onclick={link.callback(move |_| Msg::UserEvent(rid_abort.clone(), Box::new(Event::UserAbort)))}>{"Abort swap"}</button>
                     }
                 </div>

@@ -181,10 +181,6 @@ struct Queue {
     polls: Vec<Action>,
 }
 
-fn is_poll(a: &Action) -> bool {
-    matches!(a, Action::WatchBatch { .. } | Action::FetchIncoming { .. })
-}
-
 fn backoff_ms(attempt: u32) -> f64 {
     (1000.0 * 2f64.powi(attempt.min(4) as i32)).min(15_000.0)
 }
@@ -342,7 +338,7 @@ impl Host {
                         timers.push((rid.to_string(), tag));
                     }
                 }
-                a if is_poll(&a) => {
+                a if a.is_poll() => {
                     if !q.polls.contains(&a) {
                         q.polls.push(a)
                     }
@@ -814,10 +810,9 @@ impl Host {
         let skip: Vec<Id> = snapshot
             .records
             .keys()
-            .filter_map(|k| k.strip_prefix("receive:"))
-            .filter_map(|rest| rest.split_once(':'))
-            .filter(|(_, i)| *i == index.to_string())
-            .filter_map(|(id, _)| Id::parse(id).ok())
+            .filter_map(|k| wallet_core::wallet::parse_receive_rid(k))
+            .filter(|(_, i)| *i == index)
+            .map(|(id, _)| id)
             .chain(snapshot.coins.keys().copied())
             .collect();
         let keys = self.keys.clone();

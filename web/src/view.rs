@@ -6,8 +6,6 @@ use crate::clock::{Countdown, swap_countdown};
 use wallet_core::Id;
 use wallet_core::machine::receive::ReceivePhase;
 use wallet_core::machine::send::SendPhase;
-use wallet_core::machine::swap::{GetState, GiveState, Swap};
-use wallet_core::verify::Report;
 use wallet_core::wallet::{HistoryKind, Record, Wallet};
 
 /// The invite code in a page address's fragment (`#join=lsi1…`).
@@ -80,57 +78,6 @@ pub fn coin_views(w: &Wallet, relay_now: u64) -> Vec<CoinView> {
             }
         })
         .collect()
-}
-
-/// The state of a coin this wallet gives in a swap, in words.
-pub fn give_label(g: &GiveState) -> &'static str {
-    match g {
-        GiveState::Pending => "not yet in the swap",
-        GiveState::Registered { .. } => "registered with the relay",
-        GiveState::Uploaded => "sent into the swap",
-        GiveState::Transferred => "transferred",
-        GiveState::Reclaiming { .. } => "coming back to you",
-        GiveState::Reclaimed { .. } => "back in your wallet",
-    }
-}
-
-/// The state of a coin this wallet gets in a swap, in words.
-pub fn get_label(g: &GetState) -> &'static str {
-    match g {
-        GetState::Awaiting => "waiting for the other side to send it",
-        GetState::Checked { .. } => "checked: every check passed",
-        GetState::Rejected { .. } => "rejected: a check failed",
-        GetState::Unlocked { .. } => "unlocked: waiting for the swap to commit",
-        GetState::Received { .. } => "received",
-        GetState::Forgone => "not received: the swap did not complete",
-    }
-}
-
-/// The verification report of an incoming swap coin, if it has one.
-pub fn get_report(g: &GetState) -> Option<&Report> {
-    match g {
-        GetState::Checked { report, .. }
-        | GetState::Unlocked { report, .. }
-        | GetState::Rejected { report } => Some(report),
-        _ => None,
-    }
-}
-
-/// Whether a manual-confirm swap waits for the user's go-ahead.
-pub fn awaits_confirmation(s: &Swap) -> bool {
-    s.manual_confirm
-        && !s.confirmed
-        && !s.abort_requested
-        && s.phase.before_commit()
-        && !s.gets.is_empty()
-        && s.gets
-            .iter()
-            .all(|g| matches!(g.state, GetState::Checked { .. }))
-}
-
-/// Whether the Abort button makes sense.
-pub fn can_abort(s: &Swap) -> bool {
-    s.phase.before_commit() && !s.abort_requested
 }
 
 /// A history line's verb.

@@ -98,6 +98,15 @@ pub enum Action {
     ArmTimer { tag: TimerTag },
 }
 
+impl Action {
+    /// Whether the action only looks (messages, the batch): it may be
+    /// long-polled, raced and dropped half-way; every other action changes
+    /// something at the relay and is performed to its answer, in order.
+    pub fn is_poll(&self) -> bool {
+        matches!(self, Action::WatchBatch { .. } | Action::FetchIncoming { .. })
+    }
+}
+
 /// What happened: relay answers, user intents, timers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]

@@ -443,7 +443,7 @@ impl Wallet {
             });
         }
         let c = self.require_available(coin)?;
-        let rid = format!("send:{coin}:{}", c.seq);
+        let rid = send_rid(coin, c.seq);
         let rec = Send::new(c, to, now);
         let actions = rec.outstanding();
         self.records.insert(rid.clone(), Record::Send(rec));
@@ -461,7 +461,7 @@ impl Wallet {
         manual_confirm: bool,
         now: u64,
     ) -> Result<(String, Vec<Action>), Error> {
-        let rid = format!("swap:{}", descriptor.batch_id());
+        let rid = swap_rid(&descriptor.batch_id());
         if self.records.contains_key(&rid) {
             return Err(Error::PhaseConflict("this swap is already in the wallet"));
         }
@@ -494,7 +494,7 @@ impl Wallet {
 
     /// Adds a checked incoming plain transfer; returns its record id.
     pub fn start_receive(&mut self, rec: Receive) -> (String, Vec<Action>) {
-        let rid = format!("receive:{}:{}", rec.statechain_id, rec.index);
+        let rid = receive_rid(&rec.statechain_id, rec.index);
         let actions = rec.outstanding();
         self.records
             .entry(rid.clone())
@@ -665,4 +665,27 @@ impl Wallet {
             .filter_map(|rid| self.apply(&rid, Event::Resume, now).ok().map(|a| (rid, a)))
             .collect()
     }
+}
+
+// ----- record ids -----
+
+/// The record id of sending coin `coin` from its ownership `seq`.
+pub fn send_rid(coin: &Id, seq: u64) -> String {
+    format!("send:{coin}:{seq}")
+}
+
+/// The record id of a swap: its batch.
+pub fn swap_rid(batch: &Id) -> String {
+    format!("swap:{batch}")
+}
+
+/// The record id of receiving `coin` at address `index`.
+pub fn receive_rid(coin: &Id, index: u32) -> String {
+    format!("receive:{coin}:{index}")
+}
+
+/// The coin and address index of a receive's record id.
+pub fn parse_receive_rid(rid: &str) -> Option<(Id, u32)> {
+    let (coin, index) = rid.strip_prefix("receive:")?.split_once(':')?;
+    Some((Id::parse(coin).ok()?, index.parse().ok()?))
 }

@@ -62,6 +62,19 @@ pub struct Receive {
     pub updated_at: u64,
 }
 
+impl ReceivePhase {
+    /// The §7 report the receive was decided on (none once received: the
+    /// coin is the wallet's, and the record no longer carries it).
+    pub fn report(&self) -> Option<&Report> {
+        match self {
+            ReceivePhase::Receiving { report, .. }
+            | ReceivePhase::Rejected { report }
+            | ReceivePhase::Failed { report, .. } => Some(report),
+            ReceivePhase::Received { .. } => None,
+        }
+    }
+}
+
 impl Receive {
     /// A record for a message found at address `index`, already checked.
     pub fn new(msg: TransferMessage, report: Report, index: u32, now: u64) -> Receive {

@@ -217,6 +217,42 @@ impl GetState {
             _ => None,
         }
     }
+
+    /// The §7 report of this incoming coin, once it was checked.
+    pub fn report(&self) -> Option<&Report> {
+        match self {
+            GetState::Checked { report, .. }
+            | GetState::Unlocked { report, .. }
+            | GetState::Rejected { report } => Some(report),
+            _ => None,
+        }
+    }
+
+    /// This incoming coin's state, in words a user reads.
+    pub fn label(&self) -> &'static str {
+        match self {
+            GetState::Awaiting => "waiting for the other side to send it",
+            GetState::Checked { .. } => "checked: every check passed",
+            GetState::Rejected { .. } => "rejected: a check failed",
+            GetState::Unlocked { .. } => "unlocked: waiting for the swap to commit",
+            GetState::Received { .. } => "received",
+            GetState::Forgone => "not received: the swap did not complete",
+        }
+    }
+}
+
+impl GiveState {
+    /// This given coin's state, in words a user reads.
+    pub fn label(&self) -> &'static str {
+        match self {
+            GiveState::Pending => "not yet in the swap",
+            GiveState::Registered { .. } => "registered with the relay",
+            GiveState::Uploaded => "sent into the swap",
+            GiveState::Transferred => "transferred",
+            GiveState::Reclaiming { .. } => "coming back to you",
+            GiveState::Reclaimed { .. } => "back in your wallet",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -297,6 +333,32 @@ impl Swap {
 
     fn get_mut(&mut self, coin: &Id) -> Option<&mut Get> {
         self.gets.iter_mut().find(|g| g.statechain_id == *coin)
+    }
+
+    /// Whether the user may give the go-ahead to unlock now or ahead of the
+    /// checks: manual confirmation, not given yet, not aborting, and the
+    /// batch not decided.
+    pub fn may_confirm(&self) -> bool {
+        self.manual_confirm
+            && !self.confirmed
+            && !self.abort_requested
+            && self.phase.before_commit()
+    }
+
+    /// Whether the swap waits for the user: every incoming coin passed its
+    /// checks and only the go-ahead ([`Event::UserConfirm`]) is missing.
+    pub fn awaits_confirmation(&self) -> bool {
+        self.may_confirm()
+            && !self.gets.is_empty()
+            && self
+                .gets
+                .iter()
+                .all(|g| matches!(g.state, GetState::Checked { .. }))
+    }
+
+    /// Whether an abort can still change anything.
+    pub fn can_abort(&self) -> bool {
+        self.phase.before_commit() && !self.abort_requested
     }
 
     /// Seconds left before the relay's deadline, by the relay's clock.

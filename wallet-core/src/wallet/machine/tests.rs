@@ -958,3 +958,44 @@ fn random_event(f: &Fixture, b: &Built, rng: &mut SeededEntropy, now: u64) -> Ev
         },
     }
 }
+
+#[test]
+fn a_manual_swap_awaits_confirmation_only_once_every_check_passed() {
+    let f = fixture();
+    let s = joined(&f, true);
+    assert!(s.may_confirm(), "the go-ahead may come early");
+    assert!(!s.awaits_confirmation(), "nothing checked yet");
+    let (s, _) = feed(
+        s,
+        Event::Checked {
+            coin: f.theirs,
+            msg: message(&f),
+            report: report(true),
+        },
+        T0 + 5,
+    );
+    assert!(s.awaits_confirmation());
+    assert!(s.can_abort());
+    let (s, _) = feed(s, Event::UserConfirm, T0 + 6);
+    assert!(!s.may_confirm() && !s.awaits_confirmation());
+    // An automatic swap never waits for anyone.
+    assert!(!joined(&f, false).may_confirm());
+}
+
+#[test]
+fn polls_are_the_actions_that_only_look() {
+    let f = fixture();
+    let (_, a) = feed(new_swap(&f, false), Event::Resume, T0);
+    let polls: Vec<bool> = a.iter().map(Action::is_poll).collect();
+    assert_eq!(polls, vec![false, true], "Register, then WatchBatch: {a:?}");
+}
+
+#[test]
+fn record_ids_name_their_record() {
+    let coin = fixture().theirs;
+    let rid = crate::wallet::receive_rid(&coin, 7);
+    assert_eq!(crate::wallet::parse_receive_rid(&rid), Some((coin, 7)));
+    assert_eq!(crate::wallet::parse_receive_rid("send:x:1"), None);
+    assert_eq!(crate::wallet::parse_receive_rid("receive:nope:1"), None);
+    assert!(crate::wallet::swap_rid(&coin).starts_with("swap:"));
+}
