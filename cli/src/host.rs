@@ -591,5 +591,3 @@ impl Host {
         Ok(started)
     }
 }
-
-

@@ -103,7 +103,10 @@ impl Action {
     /// long-polled, raced and dropped half-way; every other action changes
     /// something at the relay and is performed to its answer, in order.
     pub fn is_poll(&self) -> bool {
-        matches!(self, Action::WatchBatch { .. } | Action::FetchIncoming { .. })
+        matches!(
+            self,
+            Action::WatchBatch { .. } | Action::FetchIncoming { .. }
+        )
     }
 }
 
