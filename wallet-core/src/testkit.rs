@@ -3,8 +3,10 @@
 //! natively and in Chromium) and by the relay's tests (over real HTTP).
 //!
 //! A [`Party`] is a host in miniature: it persists (serializes) its wallet
-//! after every step, performs actions, feeds the answers back, and can
-//! "crash" at any point — dropping everything not persisted — and resume.
+//! after every step, asks the [`Agenda`] what to do next (the same policy
+//! the web wallet and the CLI follow), performs it, feeds the answers back,
+//! and can "crash" at any point — dropping everything not persisted — and
+//! resume.
 
 use crate::address::{Address, Network};
 use crate::client::{RelayClient, Transport};
@@ -14,6 +16,7 @@ use crate::error::Error;
 use crate::keys::{Mnemonic, WalletKeys};
 use crate::machine::{Action, Event, OwnedCoin};
 use crate::types::{Id, XOnly};
+use crate::wallet::agenda::{Agenda, Next};
 use crate::wallet::{Record, Wallet};
 use crate::wire::DepositRequest;
 
@@ -44,8 +47,7 @@ pub struct Party {
     /// The persisted wallet: the only thing that survives a crash.
     stored: String,
     pub wallet: Wallet,
-    queue: Vec<(String, Action)>,
-    timers: Vec<(String, crate::machine::TimerTag)>,
+    agenda: Agenda,
     rng: SeededEntropy,
     relay_pubkey: XOnly,
     /// Actions performed so far (to place crashes).
@@ -66,8 +68,7 @@ impl Party {
             keys,
             stored,
             wallet,
-            queue: Vec::new(),
-            timers: Vec::new(),
+            agenda: Agenda::new(),
             rng,
             relay_pubkey,
             performed: 0,
@@ -84,8 +85,7 @@ impl Party {
     /// Loses everything but the persisted wallet, reloads it and resumes.
     pub fn crash_and_resume(&mut self, now: u64) {
         self.crashes += 1;
-        self.queue.clear();
-        self.timers.clear();
+        self.agenda.clear();
         self.wallet =
             serde_json::from_str(&self.stored).unwrap_or_else(|e| panic!("wallet loads: {e}"));
         for (rid, actions) in self.wallet.resume_all(now) {
@@ -94,17 +94,9 @@ impl Party {
         self.persist();
     }
 
+    /// Queues what a machine step asked for.
     pub fn enqueue(&mut self, rid: &str, actions: Vec<Action>) {
-        for a in actions {
-            match a {
-                Action::ArmTimer { tag } => self.timers.push((rid.to_string(), tag)),
-                a => {
-                    if !self.queue.iter().any(|(r, q)| r == rid && *q == a) {
-                        self.queue.push((rid.to_string(), a));
-                    }
-                }
-            }
-        }
+        self.agenda.add(rid, actions);
     }
 
     /// Deposits a demo coin of `amount` at a fresh address.
@@ -135,27 +127,6 @@ impl Party {
         Ok(())
     }
 
-    /// Delivers due timers; re-polls unfinished records when idle (what a
-    /// host's long-poll loop does). Returns whether anything was queued.
-    fn poll(&mut self, now: u64) {
-        let due: Vec<_> = self
-            .timers
-            .iter()
-            .filter(|(_, t)| t.at <= now)
-            .cloned()
-            .collect();
-        self.timers.retain(|(_, t)| t.at > now);
-        for (rid, tag) in due {
-            let _ = self.feed(&rid, Event::Timer { tag }, now);
-        }
-        if self.queue.is_empty() {
-            for (rid, actions) in self.wallet.resume_all(now) {
-                self.enqueue(&rid, actions);
-            }
-            self.persist();
-        }
-    }
-
     /// Performs one queued action (polling when idle). Returns whether the
     /// persisted wallet changed: polls that learn nothing new are not progress.
     pub async fn step<W: World>(&mut self, world: &W) -> bool {
@@ -165,19 +136,47 @@ impl Party {
         self.stored != before || self.crashes != crashes
     }
 
+    /// Follows the agenda up to one relay request (or one round of polls,
+    /// each a quick look: no long-polls here). Every step starts a new
+    /// round: the other parties may have moved since, so idle records are
+    /// resumed and polls may go at once.
     async fn step_inner<W: World>(&mut self, world: &W) {
         let now = world.now();
-        if self.queue.is_empty() {
-            self.poll(now);
+        self.agenda.wake();
+        loop {
+            match self.agenda.next(&self.wallet, now * 1000) {
+                Next::Act { rid, action } => {
+                    self.perform(world, &rid, action, now).await;
+                    return;
+                }
+                Next::Poll { polls, .. } => {
+                    for (rid, action) in polls {
+                        if !self.perform(world, &rid, action, now).await {
+                            return;
+                        }
+                    }
+                    return;
+                }
+                Next::Feed { rid, events } => {
+                    for e in events {
+                        let _ = self.feed(&rid, e, now);
+                    }
+                }
+                Next::Resume { rid } => {
+                    let _ = self.feed(&rid, Event::Resume, now);
+                }
+                Next::Sleep { .. } | Next::Idle => return,
+            }
         }
-        if self.queue.is_empty() {
-            return;
-        }
-        let (rid, action) = self.queue.remove(0);
+    }
+
+    /// Performs one action and feeds its answer back; `false` if the party
+    /// crashed (as `crash_at` asked) instead.
+    async fn perform<W: World>(&mut self, world: &W, rid: &str, action: Action, now: u64) -> bool {
         self.performed += 1;
         if self.crash_at == Some((self.performed, Crash::BeforeAct)) {
             self.crash_and_resume(now);
-            return;
+            return false;
         }
         let mut exec = Executor {
             relay: world.relay(),
@@ -189,15 +188,21 @@ impl Party {
         let outcome = exec.perform(&action, now, &self.wallet).await;
         if self.crash_at == Some((self.performed, Crash::AfterAct)) {
             self.crash_and_resume(now);
-            return;
+            return false;
         }
         match outcome {
             Outcome::Events(events) => {
+                if action.is_poll() {
+                    self.agenda.polled(rid, now * 1000);
+                } else {
+                    self.agenda.done(rid);
+                }
                 for e in events {
-                    if let Err(e) = self.feed(&rid, e, now) {
+                    if let Err(e) = self.feed(rid, e, now) {
                         panic!("{}: feeding an event failed: {e}", self.name);
                     }
                 }
+                true
             }
             Outcome::Retry(e) => panic!("{}: {action:?} could not reach the relay: {e}", self.name),
         }
@@ -581,8 +586,8 @@ pub mod scenarios {
         }
         assert_eq!(swap_phase(&s.b, &rid), Some(SwapPhase::BackingOut));
         assert!(
-            s.b.queue
-                .iter()
+            s.b.agenda
+                .acts()
                 .any(|(_, a)| matches!(a, Action::Reclaim { .. })),
             "the take-back is still to do"
         );

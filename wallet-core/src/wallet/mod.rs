@@ -1,8 +1,10 @@
 //! A wallet: the transfer and swap state machines, the wallet model they
 //! live in ([`model`], re-exported here: `wallet_core::wallet::Wallet`),
-//! the driver that performs their actions over a relay client, invites,
+//! the driver that performs their actions over a relay client, the agenda
+//! that schedules them for every host, invites,
 //! backups, the password vault, finding a restored phrase's coins.
 
+pub mod agenda;
 pub mod backup;
 pub mod client;
 pub mod deposit;
