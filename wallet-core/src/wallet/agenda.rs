@@ -47,6 +47,9 @@ pub fn retry_delay_ms(attempt: u32) -> u64 {
 
 /// What the host does next.
 #[derive(Debug, Clone, PartialEq)]
+// One value per step, moved once: boxing the action would only add an
+// allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Next {
     /// Perform `action` for record `rid` to its answer, then report
     /// [`Agenda::done`] or [`Agenda::failed`].
