@@ -4,11 +4,13 @@
 //! [`Host::feed`] writes the wallet file (atomically) before the actions a
 //! step returned are queued, so a crash anywhere repeats an idempotent
 //! action instead of losing state; on start, [`Host::resume`] re-issues what
-//! every unfinished record needs. Actions are performed by wallet-core's
-//! [`Executor`]; this file only schedules them: a queue of actions to do
-//! now, timers (relay clock), and, when nothing is left to do, concurrent
-//! long-polls on every waiting record, raced against the next timer, a poll
-//! interval and the stop signal (no busy loop).
+//! every unfinished record needs. What to do next is wallet-core's
+//! [`Agenda`] (the policy every host shares: order, timers, resumes, retry
+//! backoff, the guard against polls that answer at once); actions are
+//! performed by wallet-core's [`Executor`]. This file does the I/O: it
+//! performs what the agenda says, races the long-polls against the
+//! agenda's next time, a poll interval and the stop signal (no busy loop),
+//! and reports the answers back.
 
 use crate::error::{CliError, Exit};
 use crate::render;
@@ -16,7 +18,6 @@ use crate::store::{DataDir, OsEntropy, Store, WalletLock};
 use cli::http::Http;
 use futures_util::future::{FutureExt, LocalBoxFuture, select_all};
 use serde_json::{Value, json};
-use std::collections::VecDeque;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 use wallet_core::Error;
@@ -24,7 +25,8 @@ use wallet_core::client::{MAX_MESSAGE_PAGES, RelayClient};
 use wallet_core::driver::{Executor, Outcome};
 use wallet_core::keys::WalletKeys;
 use wallet_core::machine::receive::Receive;
-use wallet_core::machine::{Action, Event, TimerTag};
+use wallet_core::machine::{Action, Event};
+use wallet_core::wallet::agenda::{Agenda, Next};
 use wallet_core::wallet::{Record, Wallet};
 use wallet_core::wire::ConfigResponse;
 
@@ -117,8 +119,7 @@ pub struct Host {
     /// Relay clock minus device clock, seconds.
     offset: i64,
     synced_at: Instant,
-    queue: VecDeque<(String, Action)>,
-    timers: Vec<(String, TimerTag)>,
+    agenda: Agenda,
     pub log: Log,
     /// The wallet lock, held while this process acts on the wallet.
     lock: Option<WalletLock>,
@@ -128,9 +129,13 @@ pub struct Host {
 }
 
 pub fn device_now() -> u64 {
+    device_now_ms() / 1000
+}
+
+fn device_now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Fetches the relay's configuration and its clock offset.
@@ -190,8 +195,7 @@ impl Host {
             config,
             offset,
             synced_at: Instant::now(),
-            queue: VecDeque::new(),
-            timers: Vec::new(),
+            agenda: Agenda::new(),
             log,
             lock: Some(lock),
             share: None,
@@ -229,8 +233,7 @@ impl Host {
             Some(w) => {
                 self.store.mark_saved(&w);
                 self.wallet = w;
-                self.queue.clear();
-                self.timers.clear();
+                self.agenda.clear();
                 self.log.say(
                     "The wallet changed on disk (another lockstep command); carrying on from it.",
                     json!({"event": "reloaded"}),
@@ -251,6 +254,11 @@ impl Host {
         (device_now() as i64 + self.offset).max(0) as u64
     }
 
+    /// The relay's clock in milliseconds (the agenda's time).
+    fn now_ms(&self) -> u64 {
+        (device_now_ms() as i64 + self.offset * 1000).max(0) as u64
+    }
+
     pub fn persist(&mut self) -> Result<(), CliError> {
         self.store.save(&self.wallet)
     }
@@ -266,20 +274,7 @@ impl Host {
     }
 
     fn enqueue(&mut self, rid: &str, actions: Vec<Action>) {
-        for a in actions {
-            match a {
-                Action::ArmTimer { tag } => {
-                    if !self.timers.iter().any(|(r, t)| r == rid && *t == tag) {
-                        self.timers.push((rid.to_string(), tag));
-                    }
-                }
-                a => {
-                    if !self.queue.iter().any(|(r, q)| r == rid && *q == a) {
-                        self.queue.push_back((rid.to_string(), a));
-                    }
-                }
-            }
-        }
+        self.agenda.add(rid, actions);
     }
 
     /// A record was just created (and is in `wallet`): persist, then queue
@@ -321,36 +316,24 @@ impl Host {
         Ok(())
     }
 
-    fn deliver_timers(&mut self) -> Result<(), CliError> {
-        let now = self.now();
-        let due: Vec<_> = self
-            .timers
-            .iter()
-            .filter(|(_, t)| t.at <= now)
-            .cloned()
-            .collect();
-        self.timers.retain(|(_, t)| t.at > now);
-        for (rid, tag) in due {
-            self.feed(&rid, Event::Timer { tag })?;
+    fn feed_all(&mut self, rid: &str, events: Vec<Event>) -> Result<(), CliError> {
+        for e in events {
+            self.feed(rid, e)?;
         }
         Ok(())
     }
 
-    fn handle(&mut self, rid: &str, outcome: Outcome) -> Result<Option<Error>, CliError> {
-        match outcome {
-            Outcome::Events(events) => {
-                for e in events {
-                    self.feed(rid, e)?;
-                }
-                Ok(None)
-            }
-            Outcome::Retry(e) => Ok(Some(e)),
-        }
+    fn say_retry(&self, e: &Error, action: &Action, delay_ms: u64) {
+        let secs = delay_ms.div_ceil(1000);
+        self.log.say(
+            &format!("{} Retrying in {secs} s.", CliError::from(e.clone())),
+            json!({"event": "retry", "in_seconds": secs, "error": e.code(), "action": render::action_name(action)}),
+        );
     }
 
-    /// Performs queued actions, and in the waiting modes waits for more,
-    /// until `mode` says to stop. `observer` is called after each change and
-    /// every `tick` while waiting (for live views).
+    /// Performs what the agenda says, and in the waiting modes waits for
+    /// more, until `mode` says to stop. `observer` is called after each
+    /// change and every `tick` while waiting (for live views).
     pub async fn drive(
         &mut self,
         mode: &Mode,
@@ -359,8 +342,10 @@ impl Host {
         observer: &mut dyn FnMut(&Host),
     ) -> Result<End, CliError> {
         self.resume()?;
-        let mut failures: u32 = 0;
-        let mut quiet_wakes: u32 = 0;
+        let poll_every = match mode {
+            Mode::Blocked => None,
+            Mode::Forever { poll, .. } | Mode::UntilFinal { poll, .. } => Some(*poll),
+        };
         let mut next_poll = Instant::now();
         loop {
             if stop.requested() {
@@ -372,96 +357,125 @@ impl Host {
                 observer(self);
                 return Ok(End::Final);
             }
-            self.deliver_timers()?;
-            if let Some((rid, action)) = self.queue.pop_front() {
-                let now = self.now();
-                let outcome = self
-                    .executor(None)
-                    .perform(&action, now, &self.wallet)
-                    .await;
-                match self.handle(&rid, outcome)? {
-                    None => failures = 0,
-                    Some(e) => {
-                        failures += 1;
-                        self.queue.push_back((rid, action));
-                        if *mode == Mode::Blocked && failures > ONE_SHOT_RETRIES {
-                            let mut err = CliError::from(e);
-                            err.message.push_str(
-                                " The wallet saved its progress: run this command again, or `lockstep daemon`, to continue.",
-                            );
-                            return Err(err);
+            if let Some(every) = poll_every
+                && Instant::now() >= next_poll
+            {
+                next_poll = Instant::now() + every;
+                self.on_poll(mode).await?;
+            }
+            let now_ms = self.now_ms();
+            let (polls, until_ms) = match self.agenda.next(&self.wallet, now_ms) {
+                Next::Act { rid, action } => {
+                    let outcome = self
+                        .executor(None)
+                        .perform(&action, self.now(), &self.wallet)
+                        .await;
+                    match outcome {
+                        Outcome::Events(events) => {
+                            self.agenda.done(&rid);
+                            self.feed_all(&rid, events)?;
                         }
-                        let secs = 1u64 << failures.min(5);
-                        self.log.say(
-                            &format!("{} Retrying in {secs} s.", CliError::from(e.clone())),
-                            json!({"event": "retry", "in_seconds": secs, "error": e.code()}),
-                        );
-                        if stop.sleep(Duration::from_secs(secs)).await {
-                            return Ok(End::Stopped);
+                        Outcome::Retry(e) => {
+                            let (failures, delay) =
+                                self.agenda.failed(&rid, action.clone(), self.now_ms());
+                            if poll_every.is_none() && failures > ONE_SHOT_RETRIES {
+                                let mut err = CliError::from(e);
+                                err.message.push_str(
+                                    " The wallet saved its progress: run this command again, or `lockstep daemon`, to continue.",
+                                );
+                                return Err(err);
+                            }
+                            self.say_retry(&e, &action, delay);
                         }
                     }
+                    observer(self);
+                    continue;
+                }
+                Next::Feed { rid, events } => {
+                    self.feed_all(&rid, events)?;
+                    observer(self);
+                    continue;
+                }
+                Next::Resume { rid } => {
+                    self.feed(&rid, Event::Resume)?;
+                    continue;
+                }
+                Next::Poll { polls, until_ms } => (polls, until_ms),
+                Next::Sleep { until_ms } => (Vec::new(), until_ms),
+                Next::Idle => (Vec::new(), now_ms + 60_000),
+            };
+            if poll_every.is_none() {
+                // A one-shot command looks once at what it waits on (no
+                // long-poll) and stops when nothing is left but waiting.
+                if polls.is_empty() {
+                    if self.agenda.retrying() {
+                        let wait = Duration::from_millis(until_ms.saturating_sub(now_ms));
+                        if stop.sleep(wait).await {
+                            return Ok(End::Stopped);
+                        }
+                        continue;
+                    }
+                    return Ok(End::Blocked);
+                }
+                if self.look_once(polls).await? {
+                    // Something changed: what it asks for may go at once.
+                    self.agenda.wake();
                 }
                 observer(self);
                 continue;
             }
-            // Nothing left to do now.
-            let poll = match mode {
-                Mode::Blocked => return Ok(End::Blocked),
-                Mode::Forever { poll, .. } | Mode::UntilFinal { poll, .. } => *poll,
-            };
-            if Instant::now() >= next_poll {
-                next_poll = Instant::now() + poll;
-                self.on_poll(mode).await?;
-                if !self.queue.is_empty() {
-                    continue;
-                }
-            }
-            let started = Instant::now();
             if self.share.is_some() {
                 self.lock = None;
             }
-            let wake = self.wait(stop, next_poll, tick, observer).await;
+            let started_ms = self.now_ms();
+            let wake = self
+                .wait(stop, polls, until_ms, next_poll, tick, observer)
+                .await;
             if !matches!(wake, Wake::Stop) && !self.retake(stop).await? {
                 return Ok(End::Stopped);
             }
             match wake {
                 Wake::Stop => return Ok(End::Stopped),
-                Wake::Timer => self.deliver_timers()?,
-                Wake::Poll => {}
-                Wake::Done(rid, action, outcome) => {
-                    let had_events = matches!(&outcome, Outcome::Events(e) if !e.is_empty());
-                    if let Some(e) = self.handle(&rid, outcome)? {
-                        failures += 1;
-                        let secs = 1u64 << failures.min(5);
-                        self.log.say(
-                            &format!("{} Retrying in {secs} s.", CliError::from(e.clone())),
-                            json!({"event": "retry", "in_seconds": secs, "error": e.code(), "action": render::action_name(&action)}),
-                        );
-                        if stop.sleep(Duration::from_secs(secs)).await {
-                            return Ok(End::Stopped);
-                        }
-                    } else {
-                        failures = 0;
-                    }
-                    // A long-poll that answers at once with nothing new
-                    // (a message this wallet cannot use, say) must not spin.
-                    if !had_events && started.elapsed() < Duration::from_millis(500) {
-                        quiet_wakes += 1;
-                        let secs = u64::from(quiet_wakes.min(5));
-                        if stop.sleep(Duration::from_secs(secs)).await {
-                            return Ok(End::Stopped);
-                        }
-                    } else {
-                        quiet_wakes = 0;
-                    }
+                Wake::Timer | Wake::Poll => {}
+                Wake::Done(rid, _, Outcome::Events(events)) => {
+                    self.agenda.polled(&rid, started_ms);
+                    self.feed_all(&rid, events)?;
+                }
+                Wake::Done(rid, action, Outcome::Retry(e)) => {
+                    let (_, delay) = self.agenda.poll_failed(&rid, self.now_ms());
+                    self.say_retry(&e, &action, delay);
                 }
             }
             observer(self);
         }
     }
 
-    /// Periodic work while waiting: clock resync, new incoming coins, and
-    /// actions a refusal left waiting (a receive before its batch commits).
+    /// Performs each poll once without waiting at the relay; returns
+    /// whether the wallet changed.
+    async fn look_once(&mut self, polls: Vec<(String, Action)>) -> Result<bool, CliError> {
+        let before = serde_json::to_string(&self.wallet).unwrap_or_default();
+        for (rid, action) in polls {
+            let started_ms = self.now_ms();
+            let outcome = self
+                .executor(None)
+                .perform(&action, self.now(), &self.wallet)
+                .await;
+            match outcome {
+                Outcome::Events(events) => {
+                    self.agenda.polled(&rid, started_ms);
+                    self.feed_all(&rid, events)?;
+                }
+                Outcome::Retry(e) => {
+                    let (_, delay) = self.agenda.poll_failed(&rid, self.now_ms());
+                    self.say_retry(&e, &action, delay);
+                }
+            }
+        }
+        Ok(serde_json::to_string(&self.wallet).unwrap_or_default() != before)
+    }
+
+    /// Periodic work while waiting: clock resync and new incoming coins
+    /// (the agenda's resumes re-issue what a refusal left waiting).
     async fn on_poll(&mut self, mode: &Mode) -> Result<(), CliError> {
         if self.synced_at.elapsed() > Duration::from_secs(600)
             && let Ok((config, offset)) = relay_config(&self.relay).await
@@ -478,25 +492,17 @@ impl Host {
                 json!({"event": "error", "code": e.code, "message": e.message}),
             );
         }
-        let pending: Vec<(String, Action)> = self
-            .wallet
-            .records
-            .iter()
-            .filter(|(_, r)| !r.is_final())
-            .flat_map(|(rid, r)| r.outstanding().into_iter().map(move |a| (rid.clone(), a)))
-            .filter(|(_, a)| !a.is_poll())
-            .collect();
-        for (rid, a) in pending {
-            self.enqueue(&rid, vec![a]);
-        }
         Ok(())
     }
 
-    /// Waits for the first of: a long-poll answering, the next timer, the
-    /// next poll, the stop signal. Calls `observer` every `tick` meanwhile.
+    /// Waits for the first of: a long-poll answering, the agenda's next
+    /// time `until_ms` (relay clock), the next poll, the stop signal. Calls
+    /// `observer` every `tick` meanwhile.
     async fn wait(
         &self,
         stop: &Stop,
+        polls: Vec<(String, Action)>,
+        until_ms: u64,
         next_poll: Instant,
         tick: Option<Duration>,
         observer: &mut dyn FnMut(&Host),
@@ -509,31 +515,19 @@ impl Host {
                 .map(|_| Wake::Poll)
                 .boxed_local(),
         );
-        if let Some(at) = self.timers.iter().map(|(_, t)| t.at).min() {
-            let secs = at.saturating_sub(now);
+        let until = Duration::from_millis(until_ms.saturating_sub(self.now_ms()));
+        futs.push(tokio::time::sleep(until).map(|_| Wake::Timer).boxed_local());
+        for (rid, a) in polls {
             futs.push(
-                tokio::time::sleep(Duration::from_secs(secs) + Duration::from_millis(200))
-                    .map(|_| Wake::Timer)
-                    .boxed_local(),
+                async move {
+                    let outcome = self
+                        .executor(Some(LONG_POLL))
+                        .perform(&a, now, &self.wallet)
+                        .await;
+                    Wake::Done(rid, a, outcome)
+                }
+                .boxed_local(),
             );
-        }
-        for (rid, r) in &self.wallet.records {
-            if r.is_final() {
-                continue;
-            }
-            for a in r.outstanding().into_iter().filter(Action::is_poll) {
-                let rid = rid.clone();
-                futs.push(
-                    async move {
-                        let outcome = self
-                            .executor(Some(LONG_POLL))
-                            .perform(&a, now, &self.wallet)
-                            .await;
-                        Wake::Done(rid, a, outcome)
-                    }
-                    .boxed_local(),
-                );
-            }
         }
         let race = select_all(futs);
         match tick {

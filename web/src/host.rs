@@ -4,18 +4,16 @@
 //! - The wallet lives in memory; after every change the whole state is
 //!   written to IndexedDB (one short transaction) **before** the actions
 //!   that change asked for are performed.
-//! - Each unfinished record has one worker task. It performs the record's
-//!   relay-changing actions one at a time, in order; when none is left it
-//!   long-polls (`wait = 25`) for what the phase waits on (messages, batch
-//!   changes), racing those polls against the record's next timer and a
-//!   "kick" (a user action). The loser of a race is dropped, which aborts
-//!   its request. When a poll answers, its events are applied, saved, and
-//!   the loop goes on; when nothing is queued, `Event::Resume` re-issues
-//!   what the phase needs, which is how the long-poll repeats.
-//! - Timers armed by the machines are kept with the relay-clock time they
-//!   are due; a timer that came due while the page was closed fires on load.
-//! - A failed request (`Outcome::Retry`) is retried with backoff; the
-//!   connection banner says so.
+//! - Each unfinished record has one worker task, which does what
+//!   wallet-core's [`Agenda`] says next for that record (the policy every
+//!   host shares: actions in order, timers, resumes, polls, retry backoff,
+//!   the guard against polls that answer at once). Polls are long-polls
+//!   (`wait = 25`), raced against the agenda's next time and a "kick" (a
+//!   user action); the loser of a race is dropped, which aborts its
+//!   request. Answers are applied, saved, and reported to the agenda.
+//! - Timers are due on the relay clock; one that came due while the page
+//!   was closed fires on load. A failed request is retried after the
+//!   agenda's delay; the connection banner says so.
 //! - A second task watches the wallet's receiving addresses for plain
 //!   incoming transfers, checks each (§7) and starts its receive.
 
@@ -34,8 +32,9 @@ use wallet_core::driver::{Executor, Outcome};
 use wallet_core::entropy::Entropy;
 use wallet_core::keys::WalletKeys;
 use wallet_core::machine::receive::Receive;
-use wallet_core::machine::{Action, Event, TimerTag};
+use wallet_core::machine::{Action, Event};
 use wallet_core::restore;
+use wallet_core::wallet::agenda::{Agenda, Next, retry_delay_ms};
 use wallet_core::wallet::{Record, Wallet};
 use wallet_core::wire::{ConfigResponse, DepositRequest};
 use wallet_core::{Error, Id, XOnly};
@@ -77,6 +76,16 @@ impl Env {
     /// The relay's clock now, in seconds.
     pub fn now(&self) -> u64 {
         self.clock.get().now_secs(now_ms())
+    }
+
+    /// The relay's clock now, in milliseconds (the agenda's time).
+    fn now_ms(&self) -> u64 {
+        self.clock.get().relay_ms(now_ms()).max(0.0) as u64
+    }
+
+    /// Device milliseconds until relay time `at_ms`; 0 if past.
+    fn ms_until(&self, at_ms: u64) -> f64 {
+        at_ms.saturating_sub(self.now_ms()) as f64
     }
 
     pub fn max_batch_size(&self) -> usize {
@@ -162,29 +171,6 @@ impl<V> ByRecord<V> {
     }
 }
 
-impl<V: Default> ByRecord<V> {
-    fn entry_or_default(&mut self, rid: &str) -> &mut V {
-        let i = match self.0.iter().position(|(r, _)| r == rid) {
-            Some(i) => i,
-            None => {
-                self.0.push((rid.to_string(), V::default()));
-                self.0.len() - 1
-            }
-        };
-        &mut self.0[i].1
-    }
-}
-
-#[derive(Default)]
-struct Queue {
-    acts: Vec<Action>,
-    polls: Vec<Action>,
-}
-
-fn backoff_ms(attempt: u32) -> f64 {
-    (1000.0 * 2f64.powi(attempt.min(4) as i32)).min(15_000.0)
-}
-
 /// An unlocked wallet being driven by this tab.
 pub struct Host {
     pub env: Rc<Env>,
@@ -193,8 +179,7 @@ pub struct Host {
     pub wallet: RefCell<Wallet>,
     pub meta: RefCell<WalletMeta>,
     pub tab: String,
-    queues: RefCell<ByRecord<Queue>>,
-    timers: RefCell<Vec<(String, TimerTag)>>,
+    agenda: RefCell<Agenda>,
     signals: RefCell<ByRecord<Rc<Signal>>>,
     incoming: Rc<Signal>,
     stopped: Cell<bool>,
@@ -230,8 +215,7 @@ impl Host {
             wallet: RefCell::new(wallet),
             meta: RefCell::new(meta),
             tab,
-            queues: RefCell::default(),
-            timers: RefCell::default(),
+            agenda: RefCell::default(),
             signals: RefCell::default(),
             incoming: Rc::default(),
             stopped: Cell::new(false),
@@ -328,28 +312,7 @@ impl Host {
     }
 
     fn enqueue(&self, rid: &str, actions: Vec<Action>) {
-        let mut queues = self.queues.borrow_mut();
-        let q = queues.entry_or_default(rid);
-        for a in actions {
-            match a {
-                Action::ArmTimer { tag } => {
-                    let mut timers = self.timers.borrow_mut();
-                    if !timers.iter().any(|(r, t)| r == rid && *t == tag) {
-                        timers.push((rid.to_string(), tag));
-                    }
-                }
-                a if a.is_poll() => {
-                    if !q.polls.contains(&a) {
-                        q.polls.push(a)
-                    }
-                }
-                a => {
-                    if !q.acts.contains(&a) {
-                        q.acts.push(a)
-                    }
-                }
-            }
-        }
+        self.agenda.borrow_mut().add(rid, actions);
     }
 
     /// Applies events to record `rid`, saves, then queues the actions.
@@ -421,12 +384,8 @@ impl Host {
         spawn_local(self.clone().run(rid.to_string(), signal));
     }
 
-    fn executor_parts(&self) -> Option<XOnly> {
-        self.relay_pubkey()
-    }
-
     async fn perform(&self, action: &Action, wait: Option<u64>) -> Outcome {
-        let Some(relay_pubkey) = self.executor_parts() else {
+        let Some(relay_pubkey) = self.relay_pubkey() else {
             return Outcome::Retry(Error::Transport("relay key unknown".into()));
         };
         let keys = self.keys.clone();
@@ -441,156 +400,81 @@ impl Host {
         exec.perform(action, self.env.now(), &snapshot).await
     }
 
-    fn pop_act(&self, rid: &str) -> Option<Action> {
-        let mut q = self.queues.borrow_mut();
-        let q = q.get_mut(rid)?;
-        (!q.acts.is_empty()).then(|| q.acts.remove(0))
-    }
-
-    fn push_front_act(&self, rid: &str, a: Action) {
-        let mut q = self.queues.borrow_mut();
-        let q = q.entry_or_default(rid);
-        if !q.acts.contains(&a) {
-            q.acts.insert(0, a);
-        }
-    }
-
-    fn has_act(&self, rid: &str) -> bool {
-        self.queues
-            .borrow()
-            .get(rid)
-            .is_some_and(|q| !q.acts.is_empty())
-    }
-
-    fn take_polls(&self, rid: &str) -> Vec<Action> {
-        self.queues
-            .borrow_mut()
-            .get_mut(rid)
-            .map(|q| std::mem::take(&mut q.polls))
-            .unwrap_or_default()
-    }
-
-    fn take_due_timers(&self, rid: &str, now: u64) -> Vec<TimerTag> {
-        let mut timers = self.timers.borrow_mut();
-        let due: Vec<TimerTag> = timers
-            .iter()
-            .filter(|(r, t)| r == rid && t.at <= now)
-            .map(|(_, t)| *t)
-            .collect();
-        timers.retain(|(r, t)| !(r == rid && t.at <= now));
-        due
-    }
-
-    fn next_timer_ms(&self, rid: &str) -> Option<f64> {
-        let clock = self.env.clock.get();
-        self.timers
-            .borrow()
-            .iter()
-            .filter(|(r, _)| r == rid)
-            .map(|(_, t)| clock.ms_until(t.at, now_ms()))
-            .reduce(f64::min)
-    }
-
-    fn is_final(&self, rid: &str) -> bool {
-        self.wallet
-            .borrow()
-            .records
-            .get(rid)
-            .is_none_or(Record::is_final)
-    }
-
-    fn note_retry(&self, e: &Error) {
-        let _ = e;
-        self.changed();
-    }
-
     /// One record's worker (see the module comment).
     async fn run(self: Rc<Self>, rid: String, signal: Rc<Signal>) {
-        let mut attempt = 0u32;
-        loop {
-            if self.stopped.get() {
-                break;
-            }
-            if let Some(a) = self.pop_act(&rid) {
-                match self.perform(&a, Some(LONG_POLL_SECS)).await {
-                    Outcome::Events(evs) => {
-                        attempt = 0;
-                        self.feed(&rid, evs).await;
+        while !self.stopped.get() {
+            let now_ms = self.env.now_ms();
+            let next = self
+                .agenda
+                .borrow_mut()
+                .next_for(&rid, &self.wallet.borrow(), now_ms);
+            match next {
+                Next::Act { action, .. } => match self.perform(&action, Some(LONG_POLL_SECS)).await
+                {
+                    Outcome::Events(events) => {
+                        self.agenda.borrow_mut().done(&rid);
+                        self.feed(&rid, events).await;
                     }
-                    Outcome::Retry(e) => {
-                        self.push_front_act(&rid, a);
-                        self.note_retry(&e);
-                        attempt += 1;
-                        signal.wait(backoff_ms(attempt)).await;
+                    Outcome::Retry(_) => {
+                        let now_ms = self.env.now_ms();
+                        self.agenda.borrow_mut().failed(&rid, action, now_ms);
+                        self.changed();
                     }
+                },
+                Next::Feed { events, .. } => {
+                    self.feed(&rid, events).await;
                 }
-                continue;
-            }
-            if self.is_final(&rid) {
-                break;
-            }
-            let due = self.take_due_timers(&rid, self.env.now());
-            if !due.is_empty() {
-                let events = due.into_iter().map(|tag| Event::Timer { tag }).collect();
-                self.feed(&rid, events).await;
-                continue;
-            }
-            let mut polls = self.take_polls(&rid);
-            if polls.is_empty() {
-                self.feed(&rid, vec![Event::Resume]).await;
-                if self.has_act(&rid) {
-                    continue;
+                Next::Resume { .. } => {
+                    self.feed(&rid, vec![Event::Resume]).await;
                 }
-                polls = self.take_polls(&rid);
-            }
-            let started = now_ms();
-            if polls.is_empty() {
-                let wait = self.next_timer_ms(&rid).unwrap_or(5_000.0).min(5_000.0);
-                signal.wait(wait).await;
-                continue;
-            }
-            // Race the polls, the next timer and a kick.
-            let mut racers: Vec<LocalBoxFuture<'_, Option<Outcome>>> = polls
-                .iter()
-                .map(|a| {
-                    let h = &self;
-                    async move { Some(h.perform(a, Some(LONG_POLL_SECS)).await) }.boxed_local()
-                })
-                .collect();
-            let timer_ms = self
-                .next_timer_ms(&rid)
-                .unwrap_or(f64::from(60_000))
-                .min(60_000.0);
-            let sig = signal.clone();
-            racers.push(
-                async move {
-                    sig.wait(timer_ms).await;
-                    None
-                }
-                .boxed_local(),
-            );
-            let (first, _, rest) = futures::future::select_all(racers).await;
-            drop(rest);
-            match first {
-                Some(Outcome::Events(evs)) => {
-                    attempt = 0;
-                    self.feed(&rid, evs).await;
-                }
-                Some(Outcome::Retry(e)) => {
-                    self.note_retry(&e);
-                    attempt += 1;
-                    signal.wait(backoff_ms(attempt)).await;
-                }
-                None => {}
-            }
-            // A poll that answers at once (nothing to wait for) must not spin.
-            let elapsed = now_ms() - started;
-            if elapsed < 1_000.0 && !self.has_act(&rid) {
-                signal.wait(1_000.0 - elapsed).await;
+                Next::Poll { polls, until_ms } => self.race(&rid, &signal, polls, until_ms).await,
+                Next::Sleep { until_ms } => signal.wait(self.env.ms_until(until_ms)).await,
+                Next::Idle => break,
             }
         }
         self.signals.borrow_mut().remove(&rid);
         self.changed();
+    }
+
+    /// Races record `rid`'s long-polls against `until_ms` and a kick;
+    /// reports the answer (if one came first) to the agenda.
+    async fn race(
+        &self,
+        rid: &str,
+        signal: &Rc<Signal>,
+        polls: Vec<(String, Action)>,
+        until_ms: u64,
+    ) {
+        let started_ms = self.env.now_ms();
+        let mut racers: Vec<LocalBoxFuture<'_, Option<Outcome>>> = polls
+            .iter()
+            .map(|(_, a)| {
+                async move { Some(self.perform(a, Some(LONG_POLL_SECS)).await) }.boxed_local()
+            })
+            .collect();
+        let sig = signal.clone();
+        let wait_ms = self.env.ms_until(until_ms);
+        racers.push(
+            async move {
+                sig.wait(wait_ms).await;
+                None
+            }
+            .boxed_local(),
+        );
+        let (first, _, rest) = futures::future::select_all(racers).await;
+        drop(rest);
+        match first {
+            Some(Outcome::Events(events)) => {
+                self.agenda.borrow_mut().polled(rid, started_ms);
+                self.feed(rid, events).await;
+            }
+            Some(Outcome::Retry(_)) => {
+                let now_ms = self.env.now_ms();
+                self.agenda.borrow_mut().poll_failed(rid, now_ms);
+                self.changed();
+            }
+            None => {}
+        }
     }
 
     /// Renews the lease; when another tab took the wallet over, stops.
@@ -788,7 +672,7 @@ impl Host {
             }
             attempt = if failed { attempt + 1 } else { 0 };
             let min_period = if failed {
-                backoff_ms(attempt)
+                retry_delay_ms(attempt) as f64
             } else if busy {
                 8_000.0
             } else {

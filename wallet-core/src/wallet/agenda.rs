@@ -234,6 +234,13 @@ impl Agenda {
             .any(|e| e.rid == rid && !e.acts.is_empty())
     }
 
+    /// Whether a failed action waits for its retry.
+    pub fn retrying(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.failures > 0 && !e.acts.is_empty())
+    }
+
     /// The queued actions, by record, in the order they will go.
     pub fn acts(&self) -> impl Iterator<Item = (&str, &Action)> {
         self.entries

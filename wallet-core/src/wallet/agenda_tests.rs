@@ -184,6 +184,7 @@ fn a_failed_action_goes_first_again_after_its_delay() {
         panic!()
     };
     assert_eq!(g.failed(A, action, 0), (1, 1_000));
+    assert!(g.retrying());
     assert_eq!(
         g.next_among(&[A], None, 500),
         Next::Sleep { until_ms: 1_000 }
@@ -192,6 +193,7 @@ fn a_failed_action_goes_first_again_after_its_delay() {
     assert_eq!(g.failed(A, unlock(1), 1_000), (2, 2_000));
     assert_eq!(g.next_among(&[A], None, 3_000), act(A, unlock(1)));
     g.done(A);
+    assert!(!g.retrying());
     assert_eq!(g.next_among(&[A], None, 3_000), act(A, unlock(2)));
 }
 

@@ -59,8 +59,9 @@ impl<T: Transport, R: Entropy> Executor<'_, T, R> {
         self.keys.address(index)
     }
 
-    /// Performs one action at relay time `now`. `known_receipts` are the
-    /// wallet's receipts for a coin (for equivocation detection).
+    /// Performs one action at relay time `now`. `wallet` is read, never
+    /// changed: its receipts (equivocation detection) and verified
+    /// prefixes; what the relay answered comes back as events.
     pub async fn perform(&mut self, action: &Action, now: u64, wallet: &Wallet) -> Outcome {
         match self.try_perform(action, now, wallet).await {
             Ok(o) => o,
