@@ -47,6 +47,39 @@ macro_rules! tag_first {
 }
 pub(crate) use tag_first;
 
+/// Declares a stored internally tagged enum and its externally tagged
+/// twin from one list of variants, and reads it tag first:
+///
+/// ```ignore
+/// stored_enum! {
+///     #[derive(Debug, Clone, PartialEq, Serialize)]
+///     #[serde(tag = "phase", rename_all = "snake_case")]
+///     pub enum Phase { Waiting, Done { at: u64 } }
+///     twin PhaseTwin = "Phase", tag "phase"
+/// }
+/// ```
+///
+/// The twin derives `Serialize` too: its generated match is exhaustive, so
+/// the compiler checks it against the enum (unused, so dropped).
+macro_rules! stored_enum {
+    (
+        $(#[$attr:meta])*
+        $vis:vis enum $name:ident { $($body:tt)* }
+        twin $twin:ident = $remote:literal, tag $tag:literal
+    ) => {
+        $(#[$attr])*
+        $vis enum $name { $($body)* }
+
+        #[derive(Serialize, Deserialize)]
+        #[serde(remote = $remote, rename_all = "snake_case")]
+        #[allow(dead_code)]
+        enum $twin { $($body)* }
+
+        $crate::tagged::tag_first!($name, $twin, $tag);
+    };
+}
+pub(crate) use stored_enum;
+
 pub(crate) fn deserialize<'de, T: TagFirst, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     d.deserialize_map(TagVisitor(PhantomData))
 }

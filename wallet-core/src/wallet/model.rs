@@ -21,28 +21,18 @@ use crate::verify::VerifiedPrefixCache;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A transfer or swap in progress (or finished, for the record).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[allow(clippy::large_enum_variant)] // few records per wallet; the swap is already boxed
-pub enum Record {
-    Send(Send),
-    Receive(Receive),
-    Swap(Box<Swap>),
+crate::tagged::stored_enum! {
+    /// A transfer or swap in progress (or finished, for the record).
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    #[allow(clippy::large_enum_variant)] // few records per wallet; the swap is already boxed
+    pub enum Record {
+        Send(Send),
+        Receive(Receive),
+        Swap(Box<Swap>),
+    }
+    twin RecordTwin = "Record", tag "kind"
 }
-
-/// [`Record`] externally tagged, to read it tag first ([`crate::tagged`]).
-// Serialize too: its generated match is exhaustive, so a variant added
-// to the enum but not to this twin is a compile error (unused, so dropped).
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "Record", rename_all = "snake_case")]
-#[allow(dead_code, clippy::large_enum_variant)]
-enum RecordTwin {
-    Send(Send),
-    Receive(Receive),
-    Swap(Box<Swap>),
-}
-crate::tagged::tag_first!(Record, RecordTwin, "kind");
 
 impl Record {
     pub fn is_final(&self) -> bool {

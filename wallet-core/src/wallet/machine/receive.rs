@@ -9,50 +9,28 @@ use crate::types::Id;
 use crate::verify::Report;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "phase", rename_all = "snake_case")]
-pub enum ReceivePhase {
-    Receiving {
-        msg: Box<TransferMessage>,
-        report: Report,
-    },
-    Received {
-        coin: OwnedCoin,
-        receipt: Receipt,
-    },
-    Rejected {
-        report: Report,
-    },
-    Failed {
-        code: ErrorCode,
-        report: Report,
-    },
+crate::tagged::stored_enum! {
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[serde(tag = "phase", rename_all = "snake_case")]
+    pub enum ReceivePhase {
+        Receiving {
+            msg: Box<TransferMessage>,
+            report: Report,
+        },
+        Received {
+            coin: OwnedCoin,
+            receipt: Receipt,
+        },
+        Rejected {
+            report: Report,
+        },
+        Failed {
+            code: ErrorCode,
+            report: Report,
+        },
+    }
+    twin ReceivePhaseTwin = "ReceivePhase", tag "phase"
 }
-
-/// [`ReceivePhase`] externally tagged, to read it tag first ([`crate::tagged`]).
-// Serialize too: its generated match is exhaustive, so a variant added
-// to the enum but not to this twin is a compile error (unused, so dropped).
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "ReceivePhase", rename_all = "snake_case")]
-#[allow(dead_code)]
-enum ReceivePhaseTwin {
-    Receiving {
-        msg: Box<TransferMessage>,
-        report: Report,
-    },
-    Received {
-        coin: OwnedCoin,
-        receipt: Receipt,
-    },
-    Rejected {
-        report: Report,
-    },
-    Failed {
-        code: ErrorCode,
-        report: Report,
-    },
-}
-crate::tagged::tag_first!(ReceivePhase, ReceivePhaseTwin, "phase");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Receive {

@@ -9,33 +9,22 @@ use crate::error::ErrorCode;
 use crate::types::Scalar;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "phase", rename_all = "snake_case")]
-pub enum SendPhase {
-    Registering,
-    Uploading {
-        x1: Scalar,
-    },
-    /// The message is with the relay; the receiver completes when it likes.
-    Sent,
-    Failed {
-        code: ErrorCode,
-    },
+crate::tagged::stored_enum! {
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[serde(tag = "phase", rename_all = "snake_case")]
+    pub enum SendPhase {
+        Registering,
+        Uploading {
+            x1: Scalar,
+        },
+        /// The message is with the relay; the receiver completes when it likes.
+        Sent,
+        Failed {
+            code: ErrorCode,
+        },
+    }
+    twin SendPhaseTwin = "SendPhase", tag "phase"
 }
-
-/// [`SendPhase`] externally tagged, to read it tag first ([`crate::tagged`]).
-// Serialize too: its generated match is exhaustive, so a variant added
-// to the enum but not to this twin is a compile error (unused, so dropped).
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "SendPhase", rename_all = "snake_case")]
-#[allow(dead_code)]
-enum SendPhaseTwin {
-    Registering,
-    Uploading { x1: Scalar },
-    Sent,
-    Failed { code: ErrorCode },
-}
-crate::tagged::tag_first!(SendPhase, SendPhaseTwin, "phase");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Send {

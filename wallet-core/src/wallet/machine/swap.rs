@@ -113,42 +113,29 @@ pub struct Give {
     pub state: GiveState,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum GiveState {
-    /// Not yet accepted into the batch by the relay.
-    Pending,
-    Registered {
-        x1: Scalar,
-    },
-    Uploaded,
-    /// The batch committed: the coin belongs to its recipient now.
-    Transferred,
-    /// Backing out: being sent back to this wallet's address `to_index`.
-    Reclaiming {
-        to_index: u32,
-    },
-    /// Back in this wallet as `coin` (the same coin, under a fresh key).
-    Reclaimed {
-        coin: OwnedCoin,
-    },
+crate::tagged::stored_enum! {
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[serde(tag = "state", rename_all = "snake_case")]
+    pub enum GiveState {
+        /// Not yet accepted into the batch by the relay.
+        Pending,
+        Registered {
+            x1: Scalar,
+        },
+        Uploaded,
+        /// The batch committed: the coin belongs to its recipient now.
+        Transferred,
+        /// Backing out: being sent back to this wallet's address `to_index`.
+        Reclaiming {
+            to_index: u32,
+        },
+        /// Back in this wallet as `coin` (the same coin, under a fresh key).
+        Reclaimed {
+            coin: OwnedCoin,
+        },
+    }
+    twin GiveStateTwin = "GiveState", tag "state"
 }
-
-/// [`GiveState`] externally tagged, to read it tag first ([`crate::tagged`]).
-// Serialize too: its generated match is exhaustive, so a variant added
-// to the enum but not to this twin is a compile error (unused, so dropped).
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "GiveState", rename_all = "snake_case")]
-#[allow(dead_code)]
-enum GiveStateTwin {
-    Pending,
-    Registered { x1: Scalar },
-    Uploaded,
-    Transferred,
-    Reclaiming { to_index: u32 },
-    Reclaimed { coin: OwnedCoin },
-}
-crate::tagged::tag_first!(GiveState, GiveStateTwin, "state");
 
 /// One coin this wallet receives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -158,57 +145,33 @@ pub struct Get {
     pub state: GetState,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum GetState {
-    Awaiting,
-    /// Every check passed.
-    Checked {
-        msg: Box<TransferMessage>,
-        report: Report,
-    },
-    /// A check failed: unlock is blocked and the swap is aborted.
-    Rejected {
-        report: Report,
-    },
-    Unlocked {
-        msg: Box<TransferMessage>,
-        report: Report,
-    },
-    Received {
-        coin: OwnedCoin,
-        receipt: Receipt,
-    },
-    /// The batch did not commit: this coin stays with its sender.
-    Forgone,
+crate::tagged::stored_enum! {
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[serde(tag = "state", rename_all = "snake_case")]
+    pub enum GetState {
+        Awaiting,
+        /// Every check passed.
+        Checked {
+            msg: Box<TransferMessage>,
+            report: Report,
+        },
+        /// A check failed: unlock is blocked and the swap is aborted.
+        Rejected {
+            report: Report,
+        },
+        Unlocked {
+            msg: Box<TransferMessage>,
+            report: Report,
+        },
+        Received {
+            coin: OwnedCoin,
+            receipt: Receipt,
+        },
+        /// The batch did not commit: this coin stays with its sender.
+        Forgone,
+    }
+    twin GetStateTwin = "GetState", tag "state"
 }
-
-/// [`GetState`] externally tagged, to read it tag first ([`crate::tagged`]).
-// Serialize too: its generated match is exhaustive, so a variant added
-// to the enum but not to this twin is a compile error (unused, so dropped).
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "GetState", rename_all = "snake_case")]
-#[allow(dead_code)]
-enum GetStateTwin {
-    Awaiting,
-    Checked {
-        msg: Box<TransferMessage>,
-        report: Report,
-    },
-    Rejected {
-        report: Report,
-    },
-    Unlocked {
-        msg: Box<TransferMessage>,
-        report: Report,
-    },
-    Received {
-        coin: OwnedCoin,
-        receipt: Receipt,
-    },
-    Forgone,
-}
-crate::tagged::tag_first!(GetState, GetStateTwin, "state");
 
 impl GetState {
     fn msg(&self) -> Option<&TransferMessage> {
