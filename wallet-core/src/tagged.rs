@@ -72,7 +72,7 @@ macro_rules! stored_enum {
 
         #[derive(Serialize, Deserialize)]
         #[serde(remote = $remote, rename_all = "snake_case")]
-        #[allow(dead_code)]
+        #[allow(dead_code, clippy::large_enum_variant)]
         enum $twin { $($body)* }
 
         $crate::tagged::tag_first!($name, $twin, $tag);
