@@ -205,6 +205,25 @@ fn joined(f: &Fixture, manual: bool) -> Swap {
     s
 }
 
+/// Swap `s` after its incoming coin passed every check, at `T0 + 5`.
+fn checked(f: &Fixture, s: Swap) -> Swap {
+    let event = Event::Checked {
+        coin: f.theirs,
+        msg: message(f),
+        report: report(true),
+    };
+    feed(s, event, T0 + 5).0
+}
+
+/// Swap `s` after its unlock was answered with the batch `state`, at `T0 + 6`.
+fn unlocked(f: &Fixture, s: Swap, state: BatchState) -> (Swap, Vec<Action>) {
+    let event = Event::Unlocked {
+        coin: f.theirs,
+        status: status(f, state, 2, T0 + 6),
+    };
+    feed(s, event, T0 + 6)
+}
+
 #[test]
 fn happy_swap_commits_then_completes() {
     let f = fixture();
@@ -224,14 +243,7 @@ fn happy_swap_commits_then_completes() {
         batch_id: f.batch_id,
         index: 5
     }));
-    let (s, _) = feed(
-        s,
-        Event::Unlocked {
-            coin: f.theirs,
-            status: status(&f, BatchState::Open, 2, T0 + 6),
-        },
-        T0 + 6,
-    );
+    let (s, _) = unlocked(&f, s, BatchState::Open);
     assert_eq!(s.phase, SwapPhase::AwaitingCommit);
     let (s, a) = feed(
         s,
@@ -259,23 +271,8 @@ fn happy_swap_commits_then_completes() {
 fn commit_reported_by_unlock_answer_skips_awaiting() {
     let f = fixture();
     let s = joined(&f, false);
-    let (s, _) = feed(
-        s,
-        Event::Checked {
-            coin: f.theirs,
-            msg: message(&f),
-            report: report(true),
-        },
-        T0 + 5,
-    );
-    let (s, a) = feed(
-        s,
-        Event::Unlocked {
-            coin: f.theirs,
-            status: status(&f, BatchState::Committed, 2, T0 + 6),
-        },
-        T0 + 6,
-    );
+    let s = checked(&f, s);
+    let (s, a) = unlocked(&f, s, BatchState::Committed);
     assert_eq!(s.phase, SwapPhase::Committed);
     assert!(a.iter().any(|a| matches!(a, Action::Receive { .. })));
 }
@@ -385,23 +382,8 @@ fn abort_by_this_side_backs_out() {
 fn abort_by_other_side_is_seen_and_backs_out() {
     let f = fixture();
     let s = joined(&f, false);
-    let (s, _) = feed(
-        s,
-        Event::Checked {
-            coin: f.theirs,
-            msg: message(&f),
-            report: report(true),
-        },
-        T0 + 5,
-    );
-    let (s, _) = feed(
-        s,
-        Event::Unlocked {
-            coin: f.theirs,
-            status: status(&f, BatchState::Open, 2, T0 + 6),
-        },
-        T0 + 6,
-    );
+    let s = checked(&f, s);
+    let (s, _) = unlocked(&f, s, BatchState::Open);
     assert_eq!(s.phase, SwapPhase::AwaitingCommit);
     let (s, a) = feed(
         s,
@@ -434,23 +416,8 @@ fn abort_refused_because_committed_completes_instead() {
 fn deadline_after_commit_still_completes_the_receive() {
     let f = fixture();
     let s = joined(&f, false);
-    let (s, _) = feed(
-        s,
-        Event::Checked {
-            coin: f.theirs,
-            msg: message(&f),
-            report: report(true),
-        },
-        T0 + 5,
-    );
-    let (s, _) = feed(
-        s,
-        Event::Unlocked {
-            coin: f.theirs,
-            status: status(&f, BatchState::Committed, 2, T0 + 6),
-        },
-        T0 + 6,
-    );
+    let s = checked(&f, s);
+    let (s, _) = unlocked(&f, s, BatchState::Committed);
     // The wallet was closed until long after the deadline.
     let late = DEADLINE + 3600;
     let (s, a) = feed(
@@ -965,15 +932,7 @@ fn a_manual_swap_awaits_confirmation_only_once_every_check_passed() {
     let s = joined(&f, true);
     assert!(s.may_confirm(), "the go-ahead may come early");
     assert!(!s.awaits_confirmation(), "nothing checked yet");
-    let (s, _) = feed(
-        s,
-        Event::Checked {
-            coin: f.theirs,
-            msg: message(&f),
-            report: report(true),
-        },
-        T0 + 5,
-    );
+    let s = checked(&f, s);
     assert!(s.awaits_confirmation());
     assert!(s.can_abort());
     let (s, _) = feed(s, Event::UserConfirm, T0 + 6);
