@@ -182,45 +182,62 @@ async fn unlock_racing_abort(r: TestRelay) {
         let s = Arc::new(Swap::new(&r).await);
         s.join_both(&r).await;
         r.unlock(s.coin_a, s.id(), &s.a_to).await.ok::<Value>();
-        let u = {
-            let (r, s) = (r.clone(), s.clone());
-            tokio::spawn(async move { r.unlock(s.coin_b, s.id(), &s.b_to).await })
-        };
-        let a = {
-            let (r, s) = (r.clone(), s.clone());
-            tokio::spawn(async move { r.abort(s.coin_a, s.id(), &s.alice).await })
-        };
-        let (u, a) = (u.await.unwrap(), a.await.unwrap());
-        match state(&r.batch(s.id()).await) {
-            "committed" => {
-                assert_eq!(u.status, 200);
-                a.err("batch_completed");
-            }
-            "aborted" => {
-                assert_eq!(a.status, 200);
-                u.err("batch_aborted");
-            }
-            other => panic!("final state {other}"),
-        }
+        race_unlock_against_abort(&s, &r, &r).await;
     }
 }
 
 async fn long_poll(r: TestRelay) {
     let r = Arc::new(r);
+    let waited = message_wakes_a_long_poll(&r, &r).await;
+    assert!(waited < Duration::from_secs(5));
+}
+
+/// B's unlock and A's abort sent at once (through `unlocker` and
+/// `aborter`): exactly one wins, the other is refused for it.
+async fn race_unlock_against_abort(
+    s: &Arc<Swap>,
+    unlocker: &Arc<TestRelay>,
+    aborter: &Arc<TestRelay>,
+) {
+    let u = {
+        let (r, s) = (unlocker.clone(), s.clone());
+        tokio::spawn(async move { r.unlock(s.coin_b, s.id(), &s.b_to).await })
+    };
+    let a = {
+        let (r, s) = (aborter.clone(), s.clone());
+        tokio::spawn(async move { r.abort(s.coin_a, s.id(), &s.alice).await })
+    };
+    let (u, a) = (u.await.unwrap(), a.await.unwrap());
+    match state(&aborter.batch(s.id()).await) {
+        "committed" => {
+            assert_eq!(u.status, 200);
+            a.err("batch_completed");
+        }
+        "aborted" => {
+            assert_eq!(a.status, 200);
+            u.err("batch_aborted");
+        }
+        other => panic!("final state {other}"),
+    }
+}
+
+/// A long-poll for B's messages through `waiter`, then a transfer to B
+/// through `sender`: returns how long the poll took to answer.
+async fn message_wakes_a_long_poll(waiter: &Arc<TestRelay>, sender: &TestRelay) -> Duration {
     let (a, b) = (keys(), keys());
-    let coin = r.deposit(&a, 10).await;
+    let coin = sender.deposit(&a, 10).await;
     let start = Instant::now();
-    let waiter = {
+    let poll = {
         let (r, path) = (
-            r.clone(),
+            waiter.clone(),
             format!("/transfer/get_msg_addr/{}?wait=10", b.auth_pubkey()),
         );
         tokio::spawn(async move { r.get(&path).await.ok::<MessagesResponse>() })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
-    r.send(coin, &a, &b, None).await;
-    assert_eq!(waiter.await.unwrap().messages.len(), 1);
-    assert!(start.elapsed() < Duration::from_secs(5));
+    sender.send(coin, &a, &b, None).await;
+    assert_eq!(poll.await.unwrap().messages.len(), 1);
+    start.elapsed()
 }
 
 // ----- two relay processes sharing one database (PostgreSQL) -----
@@ -286,52 +303,19 @@ async fn shared_racing_first_joins_and_unlock_vs_abort(r1: TestRelay) {
         ja.await.unwrap();
         jb.await.unwrap();
         r1.unlock(s.coin_a, s.id(), &s.a_to).await.ok::<Value>();
-        let u = {
-            let (r, s) = (r1.clone(), s.clone());
-            tokio::spawn(async move { r.unlock(s.coin_b, s.id(), &s.b_to).await })
-        };
-        let a = {
-            let (r, s) = (r2.clone(), s.clone());
-            tokio::spawn(async move { r.abort(s.coin_a, s.id(), &s.alice).await })
-        };
-        let (u, a) = (u.await.unwrap(), a.await.unwrap());
-        let b = r2.batch(s.id()).await;
-        match state(&b) {
-            "committed" => {
-                assert_eq!(u.status, 200);
-                a.err("batch_completed");
-            }
-            "aborted" => {
-                assert_eq!(a.status, 200);
-                u.err("batch_aborted");
-            }
-            other => panic!("final state {other}"),
-        }
+        race_unlock_against_abort(&s, &r1, &r2).await;
     }
 }
 
 async fn shared_long_poll_sees_the_other_relay(r1: TestRelay) {
     let r1 = Arc::new(r1);
     let r2 = r1.sharing().await;
-    let (a, b) = (keys(), keys());
-    let coin = r2.deposit(&a, 10).await;
-    let start = Instant::now();
-    let waiter = {
-        let (r, path) = (
-            r1.clone(),
-            format!("/transfer/get_msg_addr/{}?wait=10", b.auth_pubkey()),
-        );
-        tokio::spawn(async move { r.get(&path).await.ok::<MessagesResponse>() })
-    };
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    r2.send(coin, &a, &b, None).await;
-    assert_eq!(waiter.await.unwrap().messages.len(), 1);
+    let waited = message_wakes_a_long_poll(&r1, &r2).await;
     // Announced by the writing process (NOTIFY), not found by the
     // waiting one's fallback look (every 2 s).
     assert!(
-        start.elapsed() < Duration::from_millis(1500),
-        "heard at once: {:?}",
-        start.elapsed()
+        waited < Duration::from_millis(1500),
+        "heard at once: {waited:?}"
     );
 }
 
