@@ -1,6 +1,6 @@
 //! `address`, `deposit`, `coins`, `send`, `receive`.
 
-use super::ctx::{Ctx, find_id, interrupted, keys_of, stop_signal};
+use super::ctx::{Ctx, drive_blocked, find_id, interrupted, keys_of, stop_signal};
 use crate::error::{CliError, Exit};
 use crate::host::{self, End, Mode};
 use crate::render;
@@ -127,11 +127,8 @@ pub(super) async fn send(ctx: &Ctx, coin: &str, to: &str, no_wait: bool) -> Resu
     let now = h.now();
     let (rid, actions) = h.wallet.start_send(&id, to, now)?;
     h.start(&rid, actions)?;
-    if !no_wait {
-        let stop = stop_signal();
-        if h.drive(&Mode::Blocked, &stop, None, &mut |_| {}).await? == End::Stopped {
-            return Err(interrupted());
-        }
+    if !no_wait && drive_blocked(&mut h).await? == End::Stopped {
+        return Err(interrupted());
     }
     let Some(Record::Send(s)) = h.wallet.records.get(&rid) else {
         return Err(CliError::new(

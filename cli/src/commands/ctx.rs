@@ -4,7 +4,7 @@
 
 use crate::args::Global;
 use crate::error::{CliError, Exit};
-use crate::host::{Host, Log, Stop};
+use crate::host::{End, Host, Log, Mode, Stop};
 use crate::store::{DataDir, Store, WalletLock};
 use cli::http::Http;
 use serde_json::Value;
@@ -164,6 +164,13 @@ pub(super) fn interrupted() -> CliError {
         "interrupted",
         "Interrupted. The wallet saved its progress; `lockstep daemon` or `lockstep swap status --watch` carries on.",
     )
+}
+
+/// Drives the wallet as far as it goes without waiting for anyone; ctrl-c
+/// or SIGTERM stops it.
+pub(super) async fn drive_blocked(h: &mut Host) -> Result<End, CliError> {
+    let stop = stop_signal();
+    h.drive(&Mode::Blocked, &stop, None, &mut |_| {}).await
 }
 
 pub(super) fn find_id(

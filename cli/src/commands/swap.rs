@@ -2,9 +2,9 @@
 //! swap by its batch id.
 
 use super::coins::find_coin;
-use super::ctx::{Ctx, find_id, interrupted, stop_signal};
+use super::ctx::{Ctx, drive_blocked, find_id, interrupted};
 use crate::error::{CliError, Exit};
-use crate::host::{End, Host, Mode};
+use crate::host::{End, Host};
 use crate::render;
 use crate::store::OsEntropy;
 use serde_json::{Value, json};
@@ -12,7 +12,7 @@ use wallet_core::Id;
 use wallet_core::entropy::Entropy;
 use wallet_core::invite::Invite;
 use wallet_core::machine::Event;
-use wallet_core::machine::swap::SwapPhase;
+use wallet_core::machine::swap::{Swap, SwapPhase};
 use wallet_core::wallet::{Record, Wallet};
 
 pub(super) async fn swap_create(
@@ -99,11 +99,11 @@ pub(super) async fn swap_join(
     if !ctx.json() {
         println!("{answer}");
     }
-    let mut end = End::Blocked;
-    if !no_wait {
-        let stop = stop_signal();
-        end = h.drive(&Mode::Blocked, &stop, None, &mut |_| {}).await?;
-    }
+    let end = if no_wait {
+        End::Blocked
+    } else {
+        drive_blocked(&mut h).await?
+    };
     finish_swap_command(ctx, &h, &rid, end, json!({"answer": answer}))
 }
 
@@ -118,11 +118,11 @@ pub(super) async fn swap_accept(
     let max = usize::try_from(h.config.max_batch_size).unwrap_or(usize::MAX);
     let (rid, actions) = h.wallet.accept_answer(answer.trim(), manual, max, now)?;
     h.start(&rid, actions)?;
-    let mut end = End::Blocked;
-    if !no_wait {
-        let stop = stop_signal();
-        end = h.drive(&Mode::Blocked, &stop, None, &mut |_| {}).await?;
-    }
+    let end = if no_wait {
+        End::Blocked
+    } else {
+        drive_blocked(&mut h).await?
+    };
     finish_swap_command(ctx, &h, &rid, end, json!({}))
 }
 
@@ -137,13 +137,7 @@ fn finish_swap_command(
     if end == End::Stopped {
         return Err(interrupted());
     }
-    let Some(Record::Swap(s)) = h.wallet.records.get(rid) else {
-        return Err(CliError::new(
-            Exit::Failure,
-            "internal",
-            "The swap record vanished.",
-        ));
-    };
+    let s = swap_record(h, rid)?;
     let now = h.now();
     let mut j = render::swap_json(s, now);
     if let (Value::Object(m), Value::Object(e)) = (&mut j, extra) {
@@ -172,6 +166,18 @@ fn finish_swap_command(
     } else {
         Exit::Ok
     })
+}
+
+/// The swap record `rid` of the wallet `h` drives.
+fn swap_record<'h>(h: &'h Host, rid: &str) -> Result<&'h Swap, CliError> {
+    match h.wallet.records.get(rid) {
+        Some(Record::Swap(s)) => Ok(s),
+        _ => Err(CliError::new(
+            Exit::Failure,
+            "internal",
+            "The swap record vanished.",
+        )),
+    }
 }
 
 pub(super) enum Target {
@@ -234,8 +240,7 @@ pub(super) async fn swap_confirm(ctx: &Ctx, batch: Option<&str>) -> Result<Exit,
         Target::Invite(_) => return Err(CliError::usage("An invite has nothing to confirm yet.")),
     };
     h.feed(&rid, Event::UserConfirm)?;
-    let stop = stop_signal();
-    let end = h.drive(&Mode::Blocked, &stop, None, &mut |_| {}).await?;
+    let end = drive_blocked(&mut h).await?;
     finish_swap_command(ctx, &h, &rid, end, json!({}))
 }
 
@@ -278,21 +283,15 @@ pub(super) async fn swap_abort(
         return Err(CliError::new(Exit::Refused, "swap_committed", msg));
     }
     h.feed(&rid, Event::UserAbort)?;
-    let mut end = End::Blocked;
-    if !no_wait {
-        let stop = stop_signal();
-        end = h.drive(&Mode::Blocked, &stop, None, &mut |_| {}).await?;
-    }
+    let end = if no_wait {
+        End::Blocked
+    } else {
+        drive_blocked(&mut h).await?
+    };
     if end == End::Stopped {
         return Err(interrupted());
     }
-    let Some(Record::Swap(s)) = h.wallet.records.get(&rid) else {
-        return Err(CliError::new(
-            Exit::Failure,
-            "internal",
-            "The swap record vanished.",
-        ));
-    };
+    let s = swap_record(&h, &rid)?;
     let now = h.now();
     ctx.emit(
         &render::swap_text(s, now, "relay clock"),
