@@ -153,4 +153,83 @@ mod tests {
         assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(r.headers().get(axum::http::header::RETRY_AFTER).is_none());
     }
+
+    /// An answer's status, `Retry-After`, and §8 body.
+    async fn answer_of(e: ApiError) -> (u16, Option<String>, serde_json::Value) {
+        let r = e.into_response();
+        assert_eq!(
+            r.headers()[axum::http::header::CONTENT_TYPE],
+            "application/json"
+        );
+        let status = r.status().as_u16();
+        let retry = r
+            .headers()
+            .get(axum::http::header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, retry, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn every_answer_is_a_section_8_body() {
+        let cases = [
+            (
+                ApiError::new(ErrorCode::BatchLocked, "locked"),
+                409,
+                None,
+                "batch_locked",
+                "locked",
+            ),
+            (
+                ApiError::bad_request("bad"),
+                400,
+                None,
+                "bad_request",
+                "bad",
+            ),
+            (ApiError::not_found("gone"), 404, None, "not_found", "gone"),
+            (
+                ApiError::MethodNotAllowed,
+                405,
+                None,
+                "bad_request",
+                "this method is not allowed on this path",
+            ),
+            (
+                ApiError::Store(StoreError::new("disk on fire")),
+                500,
+                None,
+                "internal",
+                wallet_core::serve::INTERNAL_MESSAGE,
+            ),
+            (
+                ApiError::RateLimited("slow down".into(), 7),
+                429,
+                Some("7"),
+                "rate_limited",
+                "slow down",
+            ),
+            (
+                ApiError::Unavailable("busy".into()),
+                503,
+                Some("2"),
+                "unavailable",
+                "busy",
+            ),
+        ];
+        for (e, status, retry, code, message) in cases {
+            let shown = e.to_string();
+            assert_eq!(
+                answer_of(e).await,
+                (
+                    status,
+                    retry.map(String::from),
+                    serde_json::json!({"error": {"code": code, "message": message}})
+                ),
+                "{shown}"
+            );
+        }
+    }
 }
