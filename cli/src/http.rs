@@ -106,3 +106,65 @@ fn describe(e: &reqwest::Error) -> String {
         e.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+
+    /// The header lines of one request to a one-shot HTTP server.
+    fn one_request() -> (String, std::thread::JoinHandle<Vec<String>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}/", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut lines = Vec::new();
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                lines.push(line.trim().to_ascii_lowercase());
+            }
+            conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+                .unwrap();
+            lines
+        });
+        (base, server)
+    }
+
+    #[tokio::test]
+    async fn with_header_sends_one_value_per_name() {
+        let (base, server) = one_request();
+        let http = Http::with_client(reqwest::Client::new(), &base)
+            .unwrap()
+            .with_header("x-forwarded-for", "10.1.0.1")
+            .with_header("X-Forwarded-For", "10.1.0.2");
+        let resp = http
+            .send(HttpRequest {
+                method: Method::Get,
+                path: "/info/config".into(),
+                body: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!((resp.status, resp.body), (200, b"{}".to_vec()));
+        let lines = server.join().unwrap();
+        assert_eq!(lines[0], "get /info/config http/1.1");
+        let forwarded: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.starts_with("x-forwarded-for:"))
+            .collect();
+        assert_eq!(forwarded, ["x-forwarded-for: 10.1.0.2"]);
+    }
+
+    #[test]
+    fn the_relay_url_is_http() {
+        assert!(Http::new("ftp://relay").is_err());
+        let http = Http::with_client(reqwest::Client::new(), "https://relay.example/").unwrap();
+        assert_eq!(http.base(), "https://relay.example");
+    }
+}
