@@ -424,12 +424,8 @@ pub async fn victim_receives(
     victim: &AddressKeys,
     relay_key: &wallet_core::XOnly,
 ) -> BenchResult<Duration> {
-    let http = Http {
-        http: reqwest::Client::new(),
-        base: base.to_string(),
-        rec: Arc::new(Recorder::default()),
-        forwarded_for: Some(honest_ip(65_000)),
-    };
+    let http = Http::new(reqwest::Client::new(), base, Arc::new(Recorder::default()))?
+        .as_client(honest_ip(65_000));
     let c = RelayClient::new(http);
     let coin: Coin = deposit(&c, 5_000).await?;
     send(&c, &coin, victim, None).await?;

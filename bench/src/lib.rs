@@ -29,9 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::task::JoinSet;
-use wallet_core::client::{
-    HttpRequest, HttpResponse, MAX_MESSAGE_PAGES, Method, RelayClient, Transport,
-};
+use wallet_core::client::{HttpRequest, HttpResponse, MAX_MESSAGE_PAGES, RelayClient, Transport};
 use wallet_core::descriptor::{BatchJoin, BatchTransfer, Descriptor};
 use wallet_core::keys::{AddressKeys, AuthKey};
 use wallet_core::keyshare;
@@ -140,57 +138,41 @@ pub fn endpoint(path: &str) -> &'static str {
         .map_or("other", |(_, name)| name)
 }
 
-/// wallet-core's [`Transport`] over reqwest, timing every exchange.
+/// The workspace's HTTP transport ([`cli::http::Http`]), timing every
+/// exchange.
 #[derive(Clone)]
 pub struct Http {
-    pub http: reqwest::Client,
-    pub base: String,
+    pub net: cli::http::Http,
     pub rec: Arc<Recorder>,
-    /// Sent as `X-Forwarded-For`: the client this traffic is, for a relay
-    /// that trusts the loopback peer as its proxy (abuse mode).
-    pub forwarded_for: Option<String>,
 }
 
 impl Http {
-    /// The same transport, speaking for client `ip`.
+    /// A transport to the relay at `base` over `client`, recording into
+    /// `rec`.
+    pub fn new(client: reqwest::Client, base: &str, rec: Arc<Recorder>) -> BenchResult<Http> {
+        let net = cli::http::Http::with_client(client, base).map_err(|e| e.to_string())?;
+        Ok(Http { net, rec })
+    }
+
+    /// The same transport, speaking for client `ip`: sent as
+    /// `X-Forwarded-For`, for a relay that trusts the loopback peer as its
+    /// proxy (abuse mode).
     pub fn as_client(&self, ip: String) -> Http {
         Http {
-            forwarded_for: Some(ip),
-            ..self.clone()
+            net: self.net.clone().with_header("x-forwarded-for", &ip),
+            rec: self.rec.clone(),
         }
     }
 }
 
 impl Transport for Http {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, wallet_core::Error> {
-        let url = format!("{}{}", self.base, req.path);
-        let mut builder = match req.method {
-            Method::Get => self.http.get(url),
-            Method::Post => self
-                .http
-                .post(url)
-                .header("content-type", "application/json")
-                .body(req.body.unwrap_or_default()),
-        };
-        if let Some(ip) = &self.forwarded_for {
-            builder = builder.header("x-forwarded-for", ip);
-        }
+        let endpoint = endpoint(&req.path);
         let started = Instant::now();
-        let resp = builder
-            .send()
-            .await
-            .map_err(|e| wallet_core::Error::Transport(e.to_string()))?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| wallet_core::Error::Transport(e.to_string()))?;
+        let resp = self.net.send(req).await?;
         self.rec
-            .record(endpoint(&req.path), started.elapsed(), status == 200);
-        Ok(HttpResponse {
-            status,
-            body: body.to_vec(),
-        })
+            .record(endpoint, started.elapsed(), resp.status == 200);
+        Ok(resp)
     }
 }
 

@@ -20,12 +20,7 @@ fn smoke(backend: Backend) {
     assert_eq!(stats.is_some(), backend == Backend::Sqlite);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let rec = Arc::new(Recorder::default());
-    let http = Http {
-        http: reqwest::Client::new(),
-        base: relay.base.clone(),
-        rec: rec.clone(),
-        forwarded_for: None,
-    };
+    let http = Http::new(reqwest::Client::new(), &relay.base, rec.clone()).unwrap();
     rt.block_on(async {
         let client = RelayClient::new(http.clone());
         let key = client.config().await.unwrap().relay_pubkey;

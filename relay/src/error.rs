@@ -75,7 +75,8 @@ impl From<ServeError> for ApiError {
     }
 }
 
-fn json_response(status: StatusCode, body: String) -> Response {
+/// A JSON answer (every answer of the API, 200 or not).
+pub(crate) fn json_response(status: StatusCode, body: String) -> Response {
     let mut resp = (status, body).into_response();
     resp.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
@@ -84,56 +85,50 @@ fn json_response(status: StatusCode, body: String) -> Response {
     resp
 }
 
-/// A 429 or 503: the §8 body, and `Retry-After: secs`.
-fn retry_later(code: ErrorCode, why: String, secs: u32) -> Response {
-    let status =
-        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    let mut resp = json_response(
-        status,
-        wallet_core::wire::encode(&ErrorBody::new(code, why)),
-    );
-    resp.headers_mut().insert(
-        axum::http::header::RETRY_AFTER,
-        axum::http::HeaderValue::from(secs),
-    );
-    resp
+/// The §8 answer: `status` and the error body.
+fn answer(status: u16, body: &ErrorBody) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json_response(status, wallet_core::wire::encode(body))
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match self {
-            ApiError::Protocol { code, message } => {
-                let status =
-                    StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-                json_response(
-                    status,
-                    wallet_core::wire::encode(&ErrorBody::new(code, message)),
-                )
+        // §8: a 429 or 503 comes with `Retry-After`.
+        let retry_after = match &self {
+            ApiError::RateLimited(_, secs) => Some(*secs),
+            ApiError::Unavailable(_) => Some(RETRY_AFTER_SECS),
+            _ => None,
+        };
+        // Status and body as wallet-core maps them (`ServeError::status`,
+        // `ServeError::body`), the simulated relay's mapping too.
+        let served: ServeError = match self {
+            ApiError::Protocol { code, message } => Refusal::new(code, message).into(),
+            ApiError::MethodNotAllowed => {
+                return answer(
+                    StatusCode::METHOD_NOT_ALLOWED.as_u16(),
+                    &ErrorBody::new(
+                        ErrorCode::BadRequest,
+                        "this method is not allowed on this path",
+                    ),
+                );
             }
-            ApiError::MethodNotAllowed => json_response(
-                StatusCode::METHOD_NOT_ALLOWED,
-                wallet_core::wire::encode(&ErrorBody::new(
-                    ErrorCode::BadRequest,
-                    "this method is not allowed on this path",
-                )),
-            ),
-            // Not protocol codes: the relay's own trouble, never the client's input.
+            // Not a protocol code: the relay's own trouble, never the
+            // client's input; its details stay in the log.
             ApiError::Store(e) => {
                 tracing::error!(error = %e.message, "storage failure");
-                json_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    wallet_core::wire::encode(&ErrorBody::new(
-                        ErrorCode::Internal,
-                        wallet_core::serve::INTERNAL_MESSAGE,
-                    )),
-                )
+                ServeError::Store(e)
             }
-            ApiError::RateLimited(why, secs) => retry_later(ErrorCode::RateLimited, why, secs),
-            // §8: 503 comes with `Retry-After`.
-            ApiError::Unavailable(why) => {
-                retry_later(ErrorCode::Unavailable, why, RETRY_AFTER_SECS)
-            }
+            ApiError::RateLimited(why, _) => Refusal::new(ErrorCode::RateLimited, why).into(),
+            ApiError::Unavailable(why) => Refusal::new(ErrorCode::Unavailable, why).into(),
+        };
+        let mut resp = answer(served.status(), &served.body());
+        if let Some(secs) = retry_after {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
         }
+        resp
     }
 }
 
@@ -152,5 +147,84 @@ mod tests {
         let r = ApiError::Store(StoreError::new("disk on fire")).into_response();
         assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(r.headers().get(axum::http::header::RETRY_AFTER).is_none());
+    }
+
+    /// An answer's status, `Retry-After`, and §8 body.
+    async fn answer_of(e: ApiError) -> (u16, Option<String>, serde_json::Value) {
+        let r = e.into_response();
+        assert_eq!(
+            r.headers()[axum::http::header::CONTENT_TYPE],
+            "application/json"
+        );
+        let status = r.status().as_u16();
+        let retry = r
+            .headers()
+            .get(axum::http::header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, retry, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn every_answer_is_a_section_8_body() {
+        let cases = [
+            (
+                ApiError::new(ErrorCode::BatchLocked, "locked"),
+                409,
+                None,
+                "batch_locked",
+                "locked",
+            ),
+            (
+                ApiError::bad_request("bad"),
+                400,
+                None,
+                "bad_request",
+                "bad",
+            ),
+            (ApiError::not_found("gone"), 404, None, "not_found", "gone"),
+            (
+                ApiError::MethodNotAllowed,
+                405,
+                None,
+                "bad_request",
+                "this method is not allowed on this path",
+            ),
+            (
+                ApiError::Store(StoreError::new("disk on fire")),
+                500,
+                None,
+                "internal",
+                wallet_core::serve::INTERNAL_MESSAGE,
+            ),
+            (
+                ApiError::RateLimited("slow down".into(), 7),
+                429,
+                Some("7"),
+                "rate_limited",
+                "slow down",
+            ),
+            (
+                ApiError::Unavailable("busy".into()),
+                503,
+                Some("2"),
+                "unavailable",
+                "busy",
+            ),
+        ];
+        for (e, status, retry, code, message) in cases {
+            let shown = e.to_string();
+            assert_eq!(
+                answer_of(e).await,
+                (
+                    status,
+                    retry.map(String::from),
+                    serde_json::json!({"error": {"code": code, "message": message}})
+                ),
+                "{shown}"
+            );
+        }
     }
 }

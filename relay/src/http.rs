@@ -5,7 +5,7 @@
 //! connection loop in [`crate::serve_conn`].
 
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::{ApiError, json_response};
 use crate::limits::{
     Client, ClientKey, RateLimiter, TrustedProxies, WaitCounts, WaitSlot, body_tokens,
 };
@@ -211,12 +211,7 @@ fn query_u64(uri: &Uri, name: &str) -> Result<Option<u64>, ApiError> {
 // ----- responses -----
 
 fn json<T: Serialize>(value: &T) -> Response {
-    let mut resp = (StatusCode::OK, wire::encode(value)).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
+    json_response(StatusCode::OK, wire::encode(value))
 }
 
 /// A [`wallet_core::serve::Reply`] or [`ReadReply`]: its wire response.

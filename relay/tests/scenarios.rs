@@ -5,41 +5,10 @@
 
 mod common;
 
+use cli::http::Http;
 use common::TestRelay;
-use wallet_core::client::{HttpRequest, HttpResponse, Method, RelayClient, Transport};
+use wallet_core::client::RelayClient;
 use wallet_core::testkit::{Crash, World, scenarios};
-
-struct Http {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Transport for Http {
-    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, wallet_core::Error> {
-        let url = format!("{}{}", self.base, req.path);
-        let builder = match req.method {
-            Method::Get => self.http.get(url),
-            Method::Post => self
-                .http
-                .post(url)
-                .header("content-type", "application/json")
-                .body(req.body.unwrap_or_default()),
-        };
-        let resp = builder
-            .send()
-            .await
-            .map_err(|e| wallet_core::Error::Transport(e.to_string()))?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| wallet_core::Error::Transport(e.to_string()))?;
-        Ok(HttpResponse {
-            status,
-            body: body.to_vec(),
-        })
-    }
-}
 
 struct RealWorld {
     client: RelayClient<Http>,
@@ -52,10 +21,9 @@ impl RealWorld {
     }
 
     fn on(relay: TestRelay) -> RealWorld {
-        let client = RelayClient::new(Http {
-            http: relay.http.clone(),
-            base: relay.base.clone(),
-        });
+        let http = Http::with_client(relay.http.clone(), &relay.base)
+            .unwrap_or_else(|e| panic!("the test relay's URL {}: {e}", relay.base));
+        let client = RelayClient::new(http);
         RealWorld { client, relay }
     }
 }

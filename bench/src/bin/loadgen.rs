@@ -171,15 +171,14 @@ fn run(args: &Args) -> BenchResult<usize> {
         };
         let stats = local.as_ref().and_then(LocalRelay::stats);
         let rec = Arc::new(Recorder::default());
-        let http = Http {
-            http: reqwest::Client::builder()
+        let http = Http::new(
+            reqwest::Client::builder()
                 .pool_max_idle_per_host(256)
                 .build()
                 .map_err(|e| e.to_string())?,
-            base: base.clone(),
-            rec: rec.clone(),
-            forwarded_for: None,
-        };
+            &base,
+            rec.clone(),
+        )?;
         let label = if args.target.is_some() {
             "target"
         } else {
@@ -440,15 +439,15 @@ fn run_abuse(args: &Args) -> BenchResult<usize> {
             let relay = ChildRelay::start(&bin, backend, &args.pg_admin).await?;
             let pid = relay.pid();
             let rec = Arc::new(Recorder::default());
-            let http = Http {
-                http: reqwest::Client::builder()
+            let http = Http::new(
+                reqwest::Client::builder()
                     .pool_max_idle_per_host(256)
                     .build()
                     .map_err(|e| e.to_string())?,
-                base: relay.base.clone(),
-                rec: rec.clone(),
-                forwarded_for: Some(honest_ip(0)),
-            };
+                &relay.base,
+                rec.clone(),
+            )?
+            .as_client(honest_ip(0));
             let relay_key = RelayClient::new(http.clone())
                 .config()
                 .await
