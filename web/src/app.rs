@@ -157,7 +157,8 @@ pub struct Unlocked {
 }
 
 pub enum Msg {
-    Started(Result<Store, UiError>),
+    /// IndexedDB opened (or could not).
+    StorageOpened(Result<Store, UiError>),
     Listed(Vec<WalletMeta>),
     Config(bool),
     Changed,
@@ -175,12 +176,14 @@ pub enum Msg {
     UnlockSubmit,
     /// The vault opened: take the lease, then drive the wallet.
     Unlocked(Box<Unlocked>),
-    Lease(Result<LeaseDecision, UiError>, bool),
+    /// Whether this tab got the wallet's lease.
+    Lease(Result<LeaseDecision, UiError>),
     TakeOver,
     /// Try the lease again (the other tab may have closed).
     RetryLease,
     /// The address fragment changed (an invite link opened in this tab).
     HashChanged,
+    /// The wallet runs: its host, and whether to look for the phrase's coins.
     Running(Rc<Host>, bool),
     Lock,
     Deposit,
@@ -196,7 +199,8 @@ pub enum Msg {
     Join,
     Joined(Result<(String, String), UiError>),
     OpenSwap(String),
-    Started2(Result<String, UiError>),
+    /// The inviter pasted the join answer: the swap with this record id runs.
+    SwapStarted(Result<String, UiError>),
     UserEvent(String, Box<Event>),
     SetManual(bool),
     ExportBackup,
@@ -277,7 +281,7 @@ pub struct App {
     tab: Tab,
     host: Option<Rc<Host>>,
     /// Unlocked but not yet driving (lease held elsewhere).
-    unlocked: Option<(WalletMeta, WalletKeys, Mnemonic, bool)>,
+    unlocked: Option<Unlocked>,
     /// The phrase of the open wallet (for the backup file).
     phrase: Option<Mnemonic>,
     error: Option<String>,
@@ -330,18 +334,19 @@ impl App {
         }
     }
 
-    /// Runs `f` after the page has drawn the busy message (Argon2 blocks).
-    fn heavy(
+    /// Shows `busy_text`, then runs `job` once the page has drawn it: the
+    /// job blocks the page (Argon2), so the message must be up first.
+    fn run_blocking(
         &mut self,
         ctx: &Context<Self>,
-        what: &str,
-        f: impl std::future::Future<Output = Msg> + 'static,
+        busy_text: &str,
+        job: impl std::future::Future<Output = Msg> + 'static,
     ) {
-        self.busy = Some(what.to_string());
+        self.busy = Some(busy_text.to_string());
         self.error = None;
         send(ctx, async move {
             browser::sleep(50.0).await;
-            f.await
+            job.await
         });
     }
 }
@@ -360,7 +365,7 @@ impl Component for App {
             if store.is_ok() {
                 browser::request_persistent_storage().await;
             }
-            Msg::Started(store)
+            Msg::StorageOpened(store)
         });
         let e = env.clone();
         let link = ctx.link().clone();
@@ -435,12 +440,12 @@ impl Component for App {
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         self.online = browser::online();
         match msg {
-            Msg::Started(Ok(store)) => {
+            Msg::StorageOpened(Ok(store)) => {
                 self.store = Some(store);
                 self.screen = Screen::Welcome;
                 self.refresh_list(ctx);
             }
-            Msg::Started(Err(e)) => {
+            Msg::StorageOpened(Err(e)) => {
                 self.storage_error = Some(e);
                 self.screen = Screen::NoStorage;
             }
@@ -523,7 +528,7 @@ impl Component for App {
                 }
                 let store = self.store();
                 let network = self.network();
-                self.heavy(
+                self.run_blocking(
                     ctx,
                     "Encrypting the wallet with your password…",
                     async move {
@@ -532,7 +537,7 @@ impl Component for App {
                             name,
                             password,
                             phrase,
-                            Wallet::new_in(network),
+                            unnamed_wallet(network),
                             false,
                         )
                         .await
@@ -555,11 +560,11 @@ impl Component for App {
                 };
                 let store = self.store();
                 let network = self.network();
-                self.heavy(
+                self.run_blocking(
                     ctx,
                     "Encrypting the wallet with your password…",
                     async move {
-                        create_wallet(store, name, pw, phrase, Wallet::new_in(network), true).await
+                        create_wallet(store, name, pw, phrase, unnamed_wallet(network), true).await
                     },
                 );
             }
@@ -568,7 +573,7 @@ impl Component for App {
                 let pw = input(&self.refs.password);
                 let name = input(&self.refs.name).trim().to_string();
                 let store = self.store();
-                self.heavy(ctx, "Opening the backup…", async move {
+                self.run_blocking(ctx, "Opening the backup…", async move {
                     let Some(file) = file else {
                         return Msg::Done(Err(UiError::BadBackup));
                     };
@@ -595,7 +600,7 @@ impl Component for App {
                 };
                 let pw = input(&self.refs.password);
                 let store = self.store();
-                self.heavy(ctx, "Unlocking…", async move {
+                self.run_blocking(ctx, "Unlocking…", async move {
                     let Some(store) = store else {
                         return Msg::Done(Err(UiError::StorageUnavailable));
                     };
@@ -616,16 +621,10 @@ impl Component for App {
                     }
                 });
             }
-            Msg::Unlocked(u) => {
-                let Unlocked {
-                    meta,
-                    keys,
-                    phrase,
-                    find_coins,
-                } = *u;
+            Msg::Unlocked(unlocked) => {
                 self.busy = Some("Opening the wallet…".into());
-                let name = meta.name.clone();
-                self.unlocked = Some((meta, keys, phrase, find_coins));
+                let name = unlocked.meta.name.clone();
+                self.unlocked = Some(*unlocked);
                 self.take_lease(ctx, name, false);
             }
             Msg::TakeOver => {
@@ -657,9 +656,15 @@ impl Component for App {
                 }
                 return false;
             }
-            Msg::Lease(r, _) => match r {
+            Msg::Lease(r) => match r {
                 Ok(LeaseDecision::Held(_)) => {
-                    let Some((meta, keys, phrase, find)) = self.unlocked.take() else {
+                    let Some(Unlocked {
+                        meta,
+                        keys,
+                        phrase,
+                        find_coins,
+                    }) = self.unlocked.take()
+                    else {
                         return false;
                     };
                     let Some(store) = self.store() else {
@@ -678,13 +683,13 @@ impl Component for App {
                         };
                         let notify = Rc::new(move || link.send_message(Msg::Changed));
                         let host = Host::start(env, store, keys, wallet, meta, tab, notify);
-                        Msg::Running(host, find)
+                        Msg::Running(host, find_coins)
                     });
                 }
                 Ok(LeaseDecision::Other(_)) => {
                     self.busy = None;
-                    if let Some((meta, ..)) = &self.unlocked {
-                        self.screen = Screen::Held(meta.name.clone());
+                    if let Some(unlocked) = &self.unlocked {
+                        self.screen = Screen::Held(unlocked.meta.name.clone());
                         // A closed tab's lease lapses by itself: keep trying.
                         send(ctx, async {
                             browser::sleep(3_000.0).await;
@@ -856,10 +861,9 @@ impl Component for App {
                     return false;
                 };
                 let code = input(&self.refs.answer);
-                send(
-                    ctx,
-                    async move { Msg::Started2(h.accept_answer(&code).await) },
-                );
+                send(ctx, async move {
+                    Msg::SwapStarted(h.accept_answer(&code).await)
+                });
             }
             Msg::JoinPreview => {
                 let code = input(&self.refs.invite);
@@ -901,7 +905,7 @@ impl Component for App {
                 }
                 Err(e) => self.fail(e),
             },
-            Msg::Started2(r) => match r {
+            Msg::SwapStarted(r) => match r {
                 Ok(rid) => {
                     self.error = None;
                     self.last_invite = None;
@@ -939,7 +943,7 @@ impl Component for App {
                 };
                 let pw = input(&self.refs.export_password);
                 let pw_ref = self.refs.export_password.clone();
-                self.heavy(ctx, "Encrypting the backup…", async move {
+                self.run_blocking(ctx, "Encrypting the backup…", async move {
                     let wallet = h.wallet.borrow().clone();
                     let manual = h.meta.borrow().manual_confirm;
                     let r = secrets::export_backup(
@@ -1059,14 +1063,9 @@ impl Component for App {
     }
 }
 
-trait NewIn {
-    fn new_in(network: Network) -> Wallet;
-}
-
-impl NewIn for Wallet {
-    fn new_in(network: Network) -> Wallet {
-        Wallet::new("", network)
-    }
+/// A new, empty wallet; `create_wallet` gives it its name.
+fn unnamed_wallet(network: Network) -> Wallet {
+    Wallet::new("", network)
 }
 
 /// Seals the phrase, stores the new wallet, and opens it.
@@ -1126,10 +1125,7 @@ impl App {
         };
         let tab = self.tab_id.clone();
         send(ctx, async move {
-            Msg::Lease(
-                store.lease(&name, &tab, browser::now_ms(), take_over).await,
-                take_over,
-            )
+            Msg::Lease(store.lease(&name, &tab, browser::now_ms(), take_over).await)
         });
     }
 
