@@ -1,0 +1,196 @@
+//! Creating a wallet: a new phrase (shown, then confirmed), a phrase
+//! restored, or a backup file imported. Each ends in `create_wallet`, which
+//! seals the phrase, stores the wallet and opens it.
+
+use super::{App, Msg, Screen, Unlocked, input};
+use crate::browser::{self, BrowserEntropy};
+use crate::errors::UiError;
+use crate::secrets;
+use crate::store::{Store, WalletMeta};
+use wallet_core::Error;
+use wallet_core::address::Network;
+use wallet_core::entropy::Entropy;
+use wallet_core::keys::{Mnemonic, WalletKeys};
+use wallet_core::vault::KdfParams;
+use wallet_core::wallet::Wallet;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+impl App {
+    pub(super) fn create_submit(&mut self) -> bool {
+        let name = input(&self.refs.name).trim().to_string();
+        let (pw, pw2) = (input(&self.refs.password), input(&self.refs.password2));
+        if let Err(e) = self.check_new(&name, &pw, &pw2) {
+            self.fail(e);
+            return true;
+        }
+        let phrase = Mnemonic::from_entropy(BrowserEntropy.bytes());
+        self.error = None;
+        self.screen = Screen::ShowPhrase {
+            name,
+            password: pw,
+            phrase,
+        };
+        true
+    }
+
+    pub(super) fn phrase_written(&mut self) -> bool {
+        if let Screen::ShowPhrase {
+            name,
+            password,
+            phrase,
+        } = self.screen.clone()
+        {
+            self.screen = Screen::ConfirmPhrase {
+                name,
+                password,
+                phrase,
+                positions: secrets::confirm_positions(&mut BrowserEntropy),
+            };
+        }
+        true
+    }
+
+    pub(super) fn confirm_submit(&mut self, ctx: &Context<Self>) -> bool {
+        let Screen::ConfirmPhrase {
+            name,
+            password,
+            phrase,
+            positions,
+        } = self.screen.clone()
+        else {
+            return false;
+        };
+        let typed: Vec<String> = self.refs.words.iter().map(input).collect();
+        if let Err(e) = secrets::check_words(&phrase, &positions, &typed) {
+            self.fail(e);
+            return true;
+        }
+        let store = self.store();
+        let network = self.network();
+        self.run_blocking(
+            ctx,
+            "Encrypting the wallet with your password…",
+            async move {
+                create_wallet(
+                    store,
+                    name,
+                    password,
+                    phrase,
+                    unnamed_wallet(network),
+                    false,
+                )
+                .await
+            },
+        );
+        true
+    }
+
+    pub(super) fn restore_submit(&mut self, ctx: &Context<Self>) -> bool {
+        let name = input(&self.refs.name).trim().to_string();
+        let (pw, pw2) = (input(&self.refs.password), input(&self.refs.password2));
+        if let Err(e) = self.check_new(&name, &pw, &pw2) {
+            self.fail(e);
+            return true;
+        }
+        let phrase = match Mnemonic::parse(&input(&self.refs.phrase)) {
+            Ok(p) => p,
+            Err(e) => {
+                self.fail(e.into());
+                return true;
+            }
+        };
+        let store = self.store();
+        let network = self.network();
+        self.run_blocking(
+            ctx,
+            "Encrypting the wallet with your password…",
+            async move {
+                create_wallet(store, name, pw, phrase, unnamed_wallet(network), true).await
+            },
+        );
+        true
+    }
+
+    pub(super) fn import_submit(&mut self, ctx: &Context<Self>) -> bool {
+        let file = self.refs.file.cast::<HtmlInputElement>();
+        let pw = input(&self.refs.password);
+        let name = input(&self.refs.name).trim().to_string();
+        let store = self.store();
+        self.run_blocking(ctx, "Opening the backup…", async move {
+            let Some(file) = file else {
+                return Msg::Done(Err(UiError::BadBackup));
+            };
+            let Some(text) = browser::read_file(&file).await else {
+                return Msg::Done(Err(UiError::BadBackup));
+            };
+            let r = secrets::parse_backup(&text).and_then(|f| secrets::open_backup(&f, &pw));
+            match r {
+                Ok(mut r) => {
+                    if !name.is_empty() {
+                        r.name = name;
+                    }
+                    r.wallet.name = r.name.clone();
+                    create_wallet(store, r.name, pw, r.phrase, r.wallet, false).await
+                }
+                Err(e) => Msg::Done(Err(e)),
+            }
+        });
+        true
+    }
+
+    fn check_new(&self, name: &str, pw: &str, pw2: &str) -> Result<(), UiError> {
+        if name.is_empty() {
+            return Err(UiError::NameMissing);
+        }
+        if self.wallets.iter().any(|w| w.name == name) {
+            return Err(UiError::NameTaken);
+        }
+        if pw.is_empty() {
+            return Err(UiError::Core(Error::EmptyPassword));
+        }
+        if pw != pw2 {
+            return Err(UiError::PasswordsDiffer);
+        }
+        Ok(())
+    }
+}
+
+/// A new, empty wallet; `create_wallet` gives it its name.
+fn unnamed_wallet(network: Network) -> Wallet {
+    Wallet::new("", network)
+}
+
+/// Seals the phrase, stores the new wallet, and opens it.
+async fn create_wallet(
+    store: Option<Store>,
+    name: String,
+    password: String,
+    phrase: Mnemonic,
+    mut wallet: Wallet,
+    find_coins: bool,
+) -> Msg {
+    let Some(store) = store else {
+        return Msg::Done(Err(UiError::StorageUnavailable));
+    };
+    wallet.name = name.clone();
+    let sealed =
+        match secrets::seal_phrase(&phrase, &password, KdfParams::DEFAULT, &mut BrowserEntropy) {
+            Ok(s) => s,
+            Err(e) => return Msg::Done(Err(e)),
+        };
+    let meta = WalletMeta {
+        name,
+        created_ms: browser::now_ms(),
+        manual_confirm: false,
+    };
+    if let Err(e) = store.create(&meta, &sealed, &wallet).await {
+        return Msg::Done(Err(e));
+    }
+    Msg::Unlocked(Box::new(Unlocked {
+        meta,
+        keys: WalletKeys::from_mnemonic(&phrase),
+        phrase,
+        find_coins,
+    }))
+}

@@ -1,0 +1,176 @@
+//! The swap tab: picking coins, making and cancelling invites, starting a
+//! swap from the join answer, joining an invite (also from a link), and the
+//! user's confirm / abort.
+
+use super::{App, Msg, Screen, Tab, input, parse_amount, send};
+use crate::browser;
+use crate::errors::UiError;
+use wallet_core::Id;
+use wallet_core::invite::Invite;
+use wallet_core::machine::Event;
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+impl App {
+    pub(super) fn toggle_coin(&mut self, id: Id) -> bool {
+        match self.selected.iter().position(|s| *s == id) {
+            Some(i) => {
+                self.selected.remove(i);
+            }
+            None => self.selected.push(id),
+        }
+        true
+    }
+
+    pub(super) fn create_invite(&mut self, ctx: &Context<Self>) -> bool {
+        let Some(h) = self.host.clone() else {
+            return false;
+        };
+        let mut coins = self.selected.clone();
+        wallet_core::util::sort_small(&mut coins);
+        if coins.is_empty() {
+            self.fail(UiError::NoCoinChosen);
+            return true;
+        }
+        let want = match parse_amount(&input(&self.refs.want)) {
+            Ok(a) => a,
+            Err(e) => {
+                self.fail(e);
+                return true;
+            }
+        };
+        send(ctx, async move {
+            Msg::InviteMade(h.create_invite(&coins, want).await)
+        });
+        true
+    }
+
+    pub(super) fn invite_made(&mut self, r: Result<String, UiError>) -> bool {
+        match r {
+            Ok(code) => {
+                self.selected.clear();
+                self.error = None;
+                self.last_invite = Some(code);
+            }
+            Err(e) => self.fail(e),
+        }
+        true
+    }
+
+    pub(super) fn cancel_invite(&mut self, ctx: &Context<Self>, id: Id) -> bool {
+        if let Some(h) = self.host.clone() {
+            self.last_invite = None;
+            send(ctx, async move {
+                Msg::Done(
+                    h.cancel_invite(&id)
+                        .await
+                        .map(|_| "The invite was cancelled; its coins are free again.".to_string()),
+                )
+            });
+        }
+        true
+    }
+
+    pub(super) fn accept_answer(&mut self, ctx: &Context<Self>) -> bool {
+        let Some(h) = self.host.clone() else {
+            return false;
+        };
+        let code = input(&self.refs.answer);
+        send(ctx, async move {
+            Msg::SwapStarted(h.accept_answer(&code).await)
+        });
+        true
+    }
+
+    pub(super) fn swap_started(&mut self, r: Result<String, UiError>) -> bool {
+        match r {
+            Ok(rid) => {
+                self.error = None;
+                self.last_invite = None;
+                self.open_swap = Some(rid);
+            }
+            Err(e) => self.fail(e),
+        }
+        true
+    }
+
+    pub(super) fn read_invite(&mut self) -> bool {
+        let code = input(&self.refs.invite);
+        match Invite::decode(code.trim(), self.network()) {
+            Ok(i) => {
+                self.error = None;
+                self.join_preview = Some(i);
+            }
+            Err(e) => {
+                self.join_preview = None;
+                self.fail(e.into());
+            }
+        }
+        true
+    }
+
+    pub(super) fn join(&mut self, ctx: &Context<Self>) -> bool {
+        let Some(h) = self.host.clone() else {
+            return false;
+        };
+        let mut coins = self.selected.clone();
+        wallet_core::util::sort_small(&mut coins);
+        if coins.is_empty() {
+            self.fail(UiError::NoCoinChosen);
+            return true;
+        }
+        let code = input(&self.refs.invite);
+        send(ctx, async move {
+            Msg::Joined(h.join_invite(&code, &coins).await)
+        });
+        true
+    }
+
+    pub(super) fn joined(&mut self, r: Result<(String, String), UiError>) -> bool {
+        match r {
+            Ok((answer, rid)) => {
+                self.selected.clear();
+                self.join_preview = None;
+                self.linked_invite = None;
+                browser::clear_hash();
+                self.error = None;
+                self.last_answer = Some((rid.clone(), answer));
+                self.open_swap = Some(rid);
+            }
+            Err(e) => self.fail(e),
+        }
+        true
+    }
+
+    pub(super) fn show_swap(&mut self, rid: String) -> bool {
+        self.tab = Tab::Swap;
+        self.error = None;
+        self.open_swap = Some(rid);
+        true
+    }
+
+    pub(super) fn user_event(&mut self, rid: String, ev: Box<Event>) -> bool {
+        if let Some(h) = &self.host {
+            h.user_event(&rid, *ev);
+        }
+        true
+    }
+
+    /// The address fragment changed: an invite link opened in this tab. An
+    /// open wallet shows it at once; otherwise it waits for one to open.
+    pub(super) fn follow_invite_link(&mut self) -> bool {
+        let Some(code) = browser::linked_invite() else {
+            return false;
+        };
+        if self.screen == Screen::Wallet {
+            self.tab = Tab::Swap;
+            self.open_swap = None;
+            self.join_preview = Invite::decode(&code, self.network()).ok();
+            if let Some(t) = self.refs.invite.cast::<HtmlTextAreaElement>() {
+                t.set_value(&code);
+            }
+        }
+        self.linked_invite = Some(code);
+        true
+    }
+}
