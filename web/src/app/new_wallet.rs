@@ -8,7 +8,6 @@ use crate::errors::UiError;
 use crate::secrets;
 use crate::store::{Store, WalletMeta};
 use wallet_core::Error;
-use wallet_core::address::Network;
 use wallet_core::entropy::Entropy;
 use wallet_core::keys::{Mnemonic, WalletKeys};
 use wallet_core::vault::KdfParams;
@@ -18,17 +17,14 @@ use yew::prelude::*;
 
 impl App {
     pub(super) fn create_submit(&mut self) -> bool {
-        let name = input(&self.refs.name).trim().to_string();
-        let (pw, pw2) = (input(&self.refs.password), input(&self.refs.password2));
-        if let Err(e) = self.check_new(&name, &pw, &pw2) {
-            self.fail(e);
+        let Some((name, password)) = self.name_and_password() else {
             return true;
-        }
+        };
         let phrase = Mnemonic::from_entropy(BrowserEntropy.bytes());
         self.error = None;
         self.screen = Screen::ShowPhrase {
             name,
-            password: pw,
+            password,
             phrase,
         };
         true
@@ -66,50 +62,55 @@ impl App {
             self.fail(e);
             return true;
         }
-        let store = self.store();
-        let network = self.network();
-        self.run_blocking(
-            ctx,
-            "Encrypting the wallet with your password…",
-            async move {
-                create_wallet(
-                    store,
-                    name,
-                    password,
-                    phrase,
-                    unnamed_wallet(network),
-                    false,
-                )
-                .await
-            },
-        );
+        self.create_from_phrase(ctx, name, password, phrase, false);
         true
     }
 
     pub(super) fn restore_submit(&mut self, ctx: &Context<Self>) -> bool {
-        let name = input(&self.refs.name).trim().to_string();
-        let (pw, pw2) = (input(&self.refs.password), input(&self.refs.password2));
-        if let Err(e) = self.check_new(&name, &pw, &pw2) {
-            self.fail(e);
+        let Some((name, password)) = self.name_and_password() else {
             return true;
-        }
+        };
         let phrase = match Mnemonic::parse(&input(&self.refs.phrase)) {
-            Ok(p) => p,
+            Ok(phrase) => phrase,
             Err(e) => {
                 self.fail(e.into());
                 return true;
             }
         };
+        self.create_from_phrase(ctx, name, password, phrase, true);
+        true
+    }
+
+    /// The name and password typed in the create or restore form, checked:
+    /// `None` once the problem is shown.
+    fn name_and_password(&mut self) -> Option<(String, String)> {
+        let name = input(&self.refs.name).trim().to_string();
+        let (password, again) = (input(&self.refs.password), input(&self.refs.password2));
+        if let Err(e) = self.check_new(&name, &password, &again) {
+            self.fail(e);
+            return None;
+        }
+        Some((name, password))
+    }
+
+    /// Seals a new or restored phrase into a new, empty wallet and opens it;
+    /// `find_coins` then asks the relay which coins the phrase owns.
+    fn create_from_phrase(
+        &mut self,
+        ctx: &Context<Self>,
+        name: String,
+        password: String,
+        phrase: Mnemonic,
+        find_coins: bool,
+    ) {
         let store = self.store();
-        let network = self.network();
+        // Unnamed: `create_wallet` names it.
+        let wallet = Wallet::new("", self.network());
         self.run_blocking(
             ctx,
             "Encrypting the wallet with your password…",
-            async move {
-                create_wallet(store, name, pw, phrase, unnamed_wallet(network), true).await
-            },
+            create_wallet(store, name, password, phrase, wallet, find_coins),
         );
-        true
     }
 
     pub(super) fn import_submit(&mut self, ctx: &Context<Self>) -> bool {
@@ -139,26 +140,21 @@ impl App {
         true
     }
 
-    fn check_new(&self, name: &str, pw: &str, pw2: &str) -> Result<(), UiError> {
+    fn check_new(&self, name: &str, password: &str, again: &str) -> Result<(), UiError> {
         if name.is_empty() {
             return Err(UiError::NameMissing);
         }
         if self.wallets.iter().any(|w| w.name == name) {
             return Err(UiError::NameTaken);
         }
-        if pw.is_empty() {
+        if password.is_empty() {
             return Err(UiError::Core(Error::EmptyPassword));
         }
-        if pw != pw2 {
+        if password != again {
             return Err(UiError::PasswordsDiffer);
         }
         Ok(())
     }
-}
-
-/// A new, empty wallet; `create_wallet` gives it its name.
-fn unnamed_wallet(network: Network) -> Wallet {
-    Wallet::new("", network)
 }
 
 /// Seals the phrase, stores the new wallet, and opens it.

@@ -26,12 +26,9 @@ impl App {
         let Some(h) = self.host.clone() else {
             return false;
         };
-        let mut coins = self.selected.clone();
-        wallet_core::util::sort_small(&mut coins);
-        if coins.is_empty() {
-            self.fail(UiError::NoCoinChosen);
+        let Some(coins) = self.chosen_coins() else {
             return true;
-        }
+        };
         let want = match parse_amount(&input(&self.refs.want)) {
             Ok(a) => a,
             Err(e) => {
@@ -43,6 +40,18 @@ impl App {
             Msg::InviteMade(h.create_invite(&coins, want).await)
         });
         true
+    }
+
+    /// The coins ticked to give, in order: `None` (and the error shown) if
+    /// none is.
+    fn chosen_coins(&mut self) -> Option<Vec<Id>> {
+        let mut coins = self.selected.clone();
+        wallet_core::util::sort_small(&mut coins);
+        if coins.is_empty() {
+            self.fail(UiError::NoCoinChosen);
+            return None;
+        }
+        Some(coins)
     }
 
     pub(super) fn invite_made(&mut self, r: Result<String, UiError>) -> bool {
@@ -113,12 +122,9 @@ impl App {
         let Some(h) = self.host.clone() else {
             return false;
         };
-        let mut coins = self.selected.clone();
-        wallet_core::util::sort_small(&mut coins);
-        if coins.is_empty() {
-            self.fail(UiError::NoCoinChosen);
+        let Some(coins) = self.chosen_coins() else {
             return true;
-        }
+        };
         let code = input(&self.refs.invite);
         send(ctx, async move {
             Msg::Joined(h.join_invite(&code, &coins).await)
