@@ -165,33 +165,33 @@ pub(crate) struct Refs {
     pub(crate) export_password: NodeRef,
 }
 
-fn input(r: &NodeRef) -> String {
-    if let Some(i) = r.cast::<HtmlInputElement>() {
-        return i.value();
+fn input(field: &NodeRef) -> String {
+    if let Some(text_input) = field.cast::<HtmlInputElement>() {
+        return text_input.value();
     }
-    if let Some(t) = r.cast::<HtmlTextAreaElement>() {
-        return t.value();
+    if let Some(text_area) = field.cast::<HtmlTextAreaElement>() {
+        return text_area.value();
     }
-    if let Some(s) = r.cast::<web_sys::HtmlSelectElement>() {
-        return s.value();
+    if let Some(select) = field.cast::<web_sys::HtmlSelectElement>() {
+        return select.value();
     }
     String::new()
 }
 
-fn clear(r: &NodeRef) {
-    if let Some(i) = r.cast::<HtmlInputElement>() {
-        i.set_value("");
+fn clear(field: &NodeRef) {
+    if let Some(text_input) = field.cast::<HtmlInputElement>() {
+        text_input.set_value("");
     }
-    if let Some(t) = r.cast::<HtmlTextAreaElement>() {
-        t.set_value("");
+    if let Some(text_area) = field.cast::<HtmlTextAreaElement>() {
+        text_area.set_value("");
     }
 }
 
-/// Runs `f` and delivers its message. Boxed, so Yew's `send_future` is
+/// Runs `future` and delivers its message. Boxed, so Yew's `send_future` is
 /// instantiated once rather than once per call site (wasm size).
-fn send(ctx: &Context<App>, f: impl std::future::Future<Output = Msg> + 'static) {
-    let f: futures::future::LocalBoxFuture<'static, Msg> = Box::pin(f);
-    ctx.link().send_future(f);
+fn send(ctx: &Context<App>, future: impl std::future::Future<Output = Msg> + 'static) {
+    let future: futures::future::LocalBoxFuture<'static, Msg> = Box::pin(future);
+    ctx.link().send_future(future);
 }
 
 pub struct App {
@@ -244,7 +244,7 @@ impl App {
             .config
             .borrow()
             .as_ref()
-            .map(|c| c.network)
+            .map(|config| config.network)
             .unwrap_or(Network::Demo)
     }
 
@@ -289,44 +289,47 @@ impl Component for App {
             }
             Msg::StorageOpened(store)
         });
-        let e = env.clone();
+        let config_env = env.clone();
         let link = ctx.link().clone();
         wasm_bindgen_futures::spawn_local(async move {
             // The relay may be down at first: keep trying, then keep the
             // clock in step every few minutes.
-            let mut ok = false;
+            let mut was_fetched = false;
             loop {
-                let r = e.refresh_config().await.is_ok();
-                if r != ok || !ok {
-                    link.send_message(Msg::Config(r));
+                let fetched = config_env.refresh_config().await.is_ok();
+                if fetched != was_fetched || !was_fetched {
+                    link.send_message(Msg::Config(fetched));
                 }
-                ok = r;
-                browser::sleep(if ok { 300_000.0 } else { 3_000.0 }).await;
+                was_fetched = fetched;
+                browser::sleep(if was_fetched { 300_000.0 } else { 3_000.0 }).await;
             }
         });
         let mut listeners = Vec::new();
-        if let Some(w) = web_sys::window() {
-            for ev in ["online", "offline"] {
+        if let Some(window) = web_sys::window() {
+            for event in ["online", "offline"] {
                 let link = ctx.link().clone();
-                let c = Closure::<dyn FnMut()>::new(move || link.send_message(Msg::Changed));
-                let _ = w.add_event_listener_with_callback(ev, c.as_ref().unchecked_ref());
-                listeners.push(c);
+                let listener = Closure::<dyn FnMut()>::new(move || link.send_message(Msg::Changed));
+                let _ = window
+                    .add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+                listeners.push(listener);
             }
         }
-        if let Some(w) = web_sys::window() {
+        if let Some(window) = web_sys::window() {
             let link = ctx.link().clone();
-            let c = Closure::<dyn FnMut()>::new(move || link.send_message(Msg::HashChanged));
-            let _ = w.add_event_listener_with_callback("hashchange", c.as_ref().unchecked_ref());
-            listeners.push(c);
+            let listener = Closure::<dyn FnMut()>::new(move || link.send_message(Msg::HashChanged));
+            let _ = window
+                .add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+            listeners.push(listener);
         }
         let link = ctx.link().clone();
         let tick = Closure::<dyn FnMut()>::new(move || link.send_message(Msg::Tick));
-        let interval = web_sys::window().and_then(|w| {
-            w.set_interval_with_callback_and_timeout_and_arguments_0(
-                tick.as_ref().unchecked_ref(),
-                1000,
-            )
-            .ok()
+        let interval = web_sys::window().and_then(|window| {
+            window
+                .set_interval_with_callback_and_timeout_and_arguments_0(
+                    tick.as_ref().unchecked_ref(),
+                    1000,
+                )
+                .ok()
         });
         listeners.push(tick);
         App {
@@ -374,8 +377,8 @@ impl Component for App {
                 self.screen = Screen::NoStorage;
                 true
             }
-            Msg::Listed(l) => {
-                self.wallets = l;
+            Msg::Listed(wallets) => {
+                self.wallets = wallets;
                 true
             }
             Msg::Config(ok) => {
@@ -383,10 +386,10 @@ impl Component for App {
                 true
             }
             Msg::Changed => {
-                if let Some(h) = &self.host
-                    && h.lost_lease.get()
+                if let Some(host) = &self.host
+                    && host.lost_lease.get()
                 {
-                    let name = h.meta.borrow().name.clone();
+                    let name = host.meta.borrow().name.clone();
                     self.host = None;
                     self.screen = Screen::Held(name);
                 }
@@ -394,16 +397,16 @@ impl Component for App {
             }
             // Redraw only where time shows: countdowns, banners.
             Msg::Tick => self.screen == Screen::Wallet || !self.online,
-            Msg::Go(s) => {
+            Msg::Go(screen) => {
                 self.error = None;
                 self.info = None;
-                self.screen = s;
+                self.screen = screen;
                 true
             }
-            Msg::Tab(t) => {
+            Msg::Tab(tab) => {
                 self.error = None;
                 self.info = None;
-                self.tab = t;
+                self.tab = tab;
                 self.open_swap = None;
                 self.confirm_delete = false;
                 true
@@ -412,17 +415,17 @@ impl Component for App {
                 self.error = e;
                 true
             }
-            Msg::Info(i) => {
-                self.info = i;
+            Msg::Info(info) => {
+                self.info = info;
                 true
             }
-            Msg::Busy(b) => {
-                self.busy = b;
+            Msg::Busy(busy) => {
+                self.busy = busy;
                 true
             }
-            Msg::Done(r) => {
+            Msg::Done(result) => {
                 self.busy = None;
-                match r {
+                match result {
                     Ok(info) => {
                         self.error = None;
                         self.info = Some(info);
@@ -441,33 +444,33 @@ impl Component for App {
             // the session: app/session.rs
             Msg::UnlockSubmit => self.unlock_submit(ctx),
             Msg::Unlocked(unlocked) => self.open_unlocked(ctx, *unlocked),
-            Msg::Lease(r) => self.lease_decided(ctx, r),
+            Msg::Lease(result) => self.lease_decided(ctx, result),
             Msg::TakeOver => self.take_over(ctx),
             Msg::RetryLease => self.retry_lease(ctx),
-            Msg::Running(host, find) => self.running(ctx, host, find),
+            Msg::Running(host, find_coins) => self.running(ctx, host, find_coins),
             Msg::Lock => self.lock(ctx),
             // coins, receive, send: app/coins.rs
             Msg::Deposit => self.deposit(ctx),
             Msg::NewAddress => self.new_address(ctx),
-            Msg::Address(r) => self.address_made(r),
+            Msg::Address(result) => self.address_made(result),
             Msg::Send => self.send_coin(ctx),
             // swaps: app/swap.rs
             Msg::ToggleCoin(id) => self.toggle_coin(id),
             Msg::CreateInvite => self.create_invite(ctx),
-            Msg::InviteMade(r) => self.invite_made(r),
+            Msg::InviteMade(result) => self.invite_made(result),
             Msg::CancelInvite(id) => self.cancel_invite(ctx, id),
             Msg::AcceptAnswer => self.accept_answer(ctx),
-            Msg::SwapStarted(r) => self.swap_started(r),
+            Msg::SwapStarted(result) => self.swap_started(result),
             Msg::JoinPreview => self.read_invite(),
             Msg::Join => self.join(ctx),
-            Msg::Joined(r) => self.joined(r),
+            Msg::Joined(result) => self.joined(result),
             Msg::OpenSwap(rid) => self.show_swap(rid),
-            Msg::UserEvent(rid, ev) => self.user_event(rid, ev),
+            Msg::UserEvent(rid, event) => self.user_event(rid, event),
             Msg::HashChanged => self.follow_invite_link(),
             // settings, backup, exports: app/settings.rs
             Msg::SetManual(on) => self.set_manual(ctx, on),
             Msg::ExportBackup => self.export_backup(ctx),
-            Msg::ExportReceipt(i) => self.export_receipt(i),
+            Msg::ExportReceipt(index) => self.export_receipt(index),
             Msg::ExportProofs => self.export_proofs(),
             Msg::Delete(really) => self.delete(ctx, really),
         }

@@ -13,28 +13,28 @@ use yew::prelude::*;
 pub(crate) const DEMO_DEFAULT: u64 = 10_000;
 
 pub(super) fn parse_amount(text: &str) -> Result<u64, UiError> {
-    let t: String = text
+    let digits: String = text
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '_')
         .collect();
-    match t.parse::<u64>() {
-        Ok(n) if n > 0 => Ok(n),
+    match digits.parse::<u64>() {
+        Ok(amount) if amount > 0 => Ok(amount),
         _ => Err(UiError::BadAmount),
     }
 }
 
 impl App {
     pub(super) fn deposit(&mut self, ctx: &Context<Self>) -> bool {
-        let Some(h) = self.host.clone() else {
+        let Some(host) = self.host.clone() else {
             return false;
         };
         let text = input(&self.refs.amount);
         let amount = match text.trim() {
             "" => Ok(DEMO_DEFAULT),
-            t => parse_amount(t),
+            typed => parse_amount(typed),
         };
         let amount = match amount {
-            Ok(a) => a,
+            Ok(amount) => amount,
             Err(e) => {
                 self.fail(e);
                 return true;
@@ -43,7 +43,7 @@ impl App {
         self.busy = Some("Asking the relay for demo coins…".into());
         send(ctx, async move {
             Msg::Done(
-                h.deposit(amount)
+                host.deposit(amount)
                     .await
                     .map(|_| format!("{} of demo coins arrived.", sats(amount))),
             )
@@ -52,40 +52,40 @@ impl App {
     }
 
     pub(super) fn new_address(&mut self, ctx: &Context<Self>) -> bool {
-        if let Some(h) = self.host.clone() {
-            send(ctx, async move { Msg::Address(h.new_address().await) });
+        if let Some(host) = self.host.clone() {
+            send(ctx, async move { Msg::Address(host.new_address().await) });
         }
         true
     }
 
-    pub(super) fn address_made(&mut self, r: Result<String, UiError>) -> bool {
-        match r {
-            Ok(a) => self.last_address = Some(a),
+    pub(super) fn address_made(&mut self, result: Result<String, UiError>) -> bool {
+        match result {
+            Ok(address) => self.last_address = Some(address),
             Err(e) => self.fail(e),
         }
         true
     }
 
     pub(super) fn send_coin(&mut self, ctx: &Context<Self>) -> bool {
-        let Some(h) = self.host.clone() else {
+        let Some(host) = self.host.clone() else {
             return false;
         };
         let to = input(&self.refs.address).trim().to_string();
         let coin = match Id::parse(&input(&self.refs.send_coin)) {
-            Ok(c) => c,
+            Ok(coin) => coin,
             Err(_) => {
                 self.fail(UiError::NoCoinChosen);
                 return true;
             }
         };
         self.busy = Some("Sending…".into());
-        let addr_ref = self.refs.address.clone();
+        let address_field = self.refs.address.clone();
         send(ctx, async move {
-            let r = h.send(&coin, &to).await;
-            if r.is_ok() {
-                clear(&addr_ref);
+            let result = host.send(&coin, &to).await;
+            if result.is_ok() {
+                clear(&address_field);
             }
-            Msg::Done(r.map(|_| {
+            Msg::Done(result.map(|_| {
                 "The coin is on its way; it leaves the wallet once the relay has the transfer."
                     .to_string()
             }))

@@ -115,7 +115,7 @@ impl App {
 
     pub(super) fn import_submit(&mut self, ctx: &Context<Self>) -> bool {
         let file = self.refs.file.cast::<HtmlInputElement>();
-        let pw = input(&self.refs.password);
+        let password = input(&self.refs.password);
         let name = input(&self.refs.name).trim().to_string();
         let store = self.store();
         self.run_blocking(ctx, "Opening the backup…", async move {
@@ -125,14 +125,23 @@ impl App {
             let Some(text) = browser::read_file(&file).await else {
                 return Msg::Done(Err(UiError::BadBackup));
             };
-            let r = secrets::parse_backup(&text).and_then(|f| secrets::open_backup(&f, &pw));
-            match r {
-                Ok(mut r) => {
+            let opened = secrets::parse_backup(&text)
+                .and_then(|backup| secrets::open_backup(&backup, &password));
+            match opened {
+                Ok(mut opened) => {
                     if !name.is_empty() {
-                        r.name = name;
+                        opened.name = name;
                     }
-                    r.wallet.name = r.name.clone();
-                    create_wallet(store, r.name, pw, r.phrase, r.wallet, false).await
+                    opened.wallet.name = opened.name.clone();
+                    create_wallet(
+                        store,
+                        opened.name,
+                        password,
+                        opened.phrase,
+                        opened.wallet,
+                        false,
+                    )
+                    .await
                 }
                 Err(e) => Msg::Done(Err(e)),
             }
@@ -144,7 +153,7 @@ impl App {
         if name.is_empty() {
             return Err(UiError::NameMissing);
         }
-        if self.wallets.iter().any(|w| w.name == name) {
+        if self.wallets.iter().any(|wallet| wallet.name == name) {
             return Err(UiError::NameTaken);
         }
         if password.is_empty() {
@@ -172,7 +181,7 @@ async fn create_wallet(
     wallet.name = name.clone();
     let sealed =
         match secrets::seal_phrase(&phrase, &password, KdfParams::DEFAULT, &mut BrowserEntropy) {
-            Ok(s) => s,
+            Ok(sealed) => sealed,
             Err(e) => return Msg::Done(Err(e)),
         };
     let meta = WalletMeta {

@@ -25,19 +25,19 @@ impl App {
         let Screen::Unlock(name) = self.screen.clone() else {
             return false;
         };
-        let pw = input(&self.refs.password);
+        let password = input(&self.refs.password);
         let store = self.store();
         self.run_blocking(ctx, "Unlocking…", async move {
             let Some(store) = store else {
                 return Msg::Done(Err(UiError::StorageUnavailable));
             };
-            let r = async {
+            let opened = async {
                 let (meta, vault, _) = store.load(&name).await?;
-                let phrase = secrets::open_phrase(&vault, &pw)?;
+                let phrase = secrets::open_phrase(&vault, &password)?;
                 Ok::<_, UiError>((meta, phrase))
             }
             .await;
-            match r {
+            match opened {
                 Ok((meta, phrase)) => Msg::Unlocked(Box::new(Unlocked {
                     meta,
                     keys: WalletKeys::from_mnemonic(&phrase),
@@ -79,9 +79,9 @@ impl App {
     pub(super) fn lease_decided(
         &mut self,
         ctx: &Context<Self>,
-        r: Result<LeaseDecision, UiError>,
+        decision: Result<LeaseDecision, UiError>,
     ) -> bool {
-        match r {
+        match decision {
             Ok(LeaseDecision::Held(_)) => {
                 let Some(Unlocked {
                     meta,
@@ -102,7 +102,7 @@ impl App {
                 send(ctx, async move {
                     // Read the state fresh: another tab may have moved it on.
                     let wallet = match store.load_state(&meta.name).await {
-                        Ok(Some(w)) => w,
+                        Ok(Some(wallet)) => wallet,
                         Ok(None) => return Msg::Done(Err(UiError::StorageFailed)),
                         Err(e) => return Msg::Done(Err(e)),
                     };
@@ -127,7 +127,12 @@ impl App {
         true
     }
 
-    pub(super) fn running(&mut self, ctx: &Context<Self>, host: Rc<Host>, find: bool) -> bool {
+    pub(super) fn running(
+        &mut self,
+        ctx: &Context<Self>,
+        host: Rc<Host>,
+        find_coins: bool,
+    ) -> bool {
         self.busy = None;
         self.error = None;
         self.tab = Tab::Coins;
@@ -139,7 +144,7 @@ impl App {
             self.join_preview = Invite::decode(code, self.network()).ok();
         }
         self.refresh_list(ctx);
-        if find {
+        if find_coins {
             self.busy = Some("Looking for this phrase's coins at the relay…".into());
             let link = ctx.link().clone();
             send(ctx, async move {
@@ -150,16 +155,16 @@ impl App {
                     }
                     browser::sleep(500.0).await;
                 }
-                let progress = move |i: u32, n: usize| {
+                let progress = move |checked: u32, found: usize| {
                     link.send_message(Msg::Busy(Some(format!(
-                        "Looking for this phrase's coins at the relay… ({i} addresses checked, {n} coins found)"
+                        "Looking for this phrase's coins at the relay… ({checked} addresses checked, {found} coins found)"
                     ))))
                 };
-                let r = host.find_coins(&progress).await;
-                Msg::Done(r.map(|n| match n {
+                let result = host.find_coins(&progress).await;
+                Msg::Done(result.map(|found| match found {
                     0 => "No coins were found for this phrase.".to_string(),
                     1 => "1 coin was found again.".to_string(),
-                    n => format!("{n} coins were found again."),
+                    found => format!("{found} coins were found again."),
                 }))
             });
         }
@@ -167,8 +172,8 @@ impl App {
     }
 
     pub(super) fn lock(&mut self, ctx: &Context<Self>) -> bool {
-        if let Some(h) = self.host.take() {
-            wasm_bindgen_futures::spawn_local(async move { h.shutdown().await });
+        if let Some(host) = self.host.take() {
+            wasm_bindgen_futures::spawn_local(async move { host.shutdown().await });
         }
         self.phrase = None;
         self.unlocked = None;

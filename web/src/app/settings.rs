@@ -11,9 +11,9 @@ use yew::prelude::*;
 
 impl App {
     pub(super) fn set_manual(&mut self, ctx: &Context<Self>, on: bool) -> bool {
-        if let Some(h) = self.host.clone() {
+        if let Some(host) = self.host.clone() {
             send(ctx, async move {
-                Msg::Done(h.set_manual_confirm(on).await.map(|_| {
+                Msg::Done(host.set_manual_confirm(on).await.map(|_| {
                     if on {
                         "New swaps will wait for your confirmation before unlocking."
                     } else {
@@ -27,26 +27,26 @@ impl App {
     }
 
     pub(super) fn export_backup(&mut self, ctx: &Context<Self>) -> bool {
-        let (Some(h), Some(phrase)) = (self.host.clone(), self.phrase.clone()) else {
+        let (Some(host), Some(phrase)) = (self.host.clone(), self.phrase.clone()) else {
             return false;
         };
-        let pw = input(&self.refs.export_password);
-        let pw_ref = self.refs.export_password.clone();
+        let password = input(&self.refs.export_password);
+        let password_field = self.refs.export_password.clone();
         self.run_blocking(ctx, "Encrypting the backup…", async move {
-            let wallet = h.wallet.borrow().clone();
-            let manual = h.meta.borrow().manual_confirm;
-            let r = secrets::export_backup(
+            let wallet = host.wallet.borrow().clone();
+            let manual = host.meta.borrow().manual_confirm;
+            let result = secrets::export_backup(
                 &phrase,
                 &wallet,
                 manual,
-                &pw,
+                &password,
                 KdfParams::DEFAULT,
                 &mut BrowserEntropy,
             )
             .and_then(|text| {
                 let file = format!("lockstep-{}.backup.json", wallet.name);
                 if browser::download(&file, &text, "application/json") {
-                    clear(&pw_ref);
+                    clear(&password_field);
                     Ok(format!(
                         "The backup {file} was saved. Keep it with the password you used."
                     ))
@@ -54,17 +54,25 @@ impl App {
                     Err(UiError::Browser("save the file"))
                 }
             });
-            Msg::Done(r)
+            Msg::Done(result)
         });
         true
     }
 
-    pub(super) fn export_receipt(&mut self, i: usize) -> bool {
-        if let Some(h) = &self.host {
-            let w = h.wallet.borrow();
-            if let Some(r) = w.history.get(i).and_then(|e| e.receipt.as_ref()) {
-                let text = serde_json::to_string_pretty(r).unwrap_or_default();
-                let file = format!("receipt-{}-{}.json", short_id(&r.statechain_id), r.seq);
+    pub(super) fn export_receipt(&mut self, index: usize) -> bool {
+        if let Some(host) = &self.host {
+            let wallet = host.wallet.borrow();
+            if let Some(receipt) = wallet
+                .history
+                .get(index)
+                .and_then(|entry| entry.receipt.as_ref())
+            {
+                let text = serde_json::to_string_pretty(receipt).unwrap_or_default();
+                let file = format!(
+                    "receipt-{}-{}.json",
+                    short_id(&receipt.statechain_id),
+                    receipt.seq
+                );
                 browser::download(&file, &text, "application/json");
             }
         }
@@ -72,9 +80,9 @@ impl App {
     }
 
     pub(super) fn export_proofs(&mut self) -> bool {
-        if let Some(h) = &self.host {
-            let w = h.wallet.borrow();
-            let text = serde_json::to_string_pretty(&w.equivocations).unwrap_or_default();
+        if let Some(host) = &self.host {
+            let wallet = host.wallet.borrow();
+            let text = serde_json::to_string_pretty(&wallet.equivocations).unwrap_or_default();
             browser::download("equivocation-proofs.json", &text, "application/json");
         }
         false
@@ -85,21 +93,23 @@ impl App {
             self.confirm_delete = true;
             return true;
         }
-        let Some(h) = self.host.take() else {
+        let Some(host) = self.host.take() else {
             return false;
         };
         let store = self.store();
-        let name = h.meta.borrow().name.clone();
-        h.stop();
+        let name = host.meta.borrow().name.clone();
+        host.stop();
         self.phrase = None;
         self.confirm_delete = false;
         self.screen = Screen::Welcome;
         send(ctx, async move {
-            let r = match store {
-                Some(s) => s.delete(&name).await,
+            let result = match store {
+                Some(store) => store.delete(&name).await,
                 None => Err(UiError::StorageUnavailable),
             };
-            Msg::Done(r.map(|_| format!("The wallet \"{name}\" was deleted from this browser.")))
+            Msg::Done(
+                result.map(|_| format!("The wallet \"{name}\" was deleted from this browser.")),
+            )
         });
         true
     }

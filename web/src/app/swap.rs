@@ -13,9 +13,9 @@ use yew::prelude::*;
 
 impl App {
     pub(super) fn toggle_coin(&mut self, id: Id) -> bool {
-        match self.selected.iter().position(|s| *s == id) {
-            Some(i) => {
-                self.selected.remove(i);
+        match self.selected.iter().position(|chosen| *chosen == id) {
+            Some(index) => {
+                self.selected.remove(index);
             }
             None => self.selected.push(id),
         }
@@ -23,21 +23,21 @@ impl App {
     }
 
     pub(super) fn create_invite(&mut self, ctx: &Context<Self>) -> bool {
-        let Some(h) = self.host.clone() else {
+        let Some(host) = self.host.clone() else {
             return false;
         };
         let Some(coins) = self.chosen_coins() else {
             return true;
         };
         let want = match parse_amount(&input(&self.refs.want)) {
-            Ok(a) => a,
+            Ok(want) => want,
             Err(e) => {
                 self.fail(e);
                 return true;
             }
         };
         send(ctx, async move {
-            Msg::InviteMade(h.create_invite(&coins, want).await)
+            Msg::InviteMade(host.create_invite(&coins, want).await)
         });
         true
     }
@@ -54,8 +54,8 @@ impl App {
         Some(coins)
     }
 
-    pub(super) fn invite_made(&mut self, r: Result<String, UiError>) -> bool {
-        match r {
+    pub(super) fn invite_made(&mut self, result: Result<String, UiError>) -> bool {
+        match result {
             Ok(code) => {
                 self.selected.clear();
                 self.error = None;
@@ -67,11 +67,11 @@ impl App {
     }
 
     pub(super) fn cancel_invite(&mut self, ctx: &Context<Self>, id: Id) -> bool {
-        if let Some(h) = self.host.clone() {
+        if let Some(host) = self.host.clone() {
             self.last_invite = None;
             send(ctx, async move {
                 Msg::Done(
-                    h.cancel_invite(&id)
+                    host.cancel_invite(&id)
                         .await
                         .map(|_| "The invite was cancelled; its coins are free again.".to_string()),
                 )
@@ -81,18 +81,18 @@ impl App {
     }
 
     pub(super) fn accept_answer(&mut self, ctx: &Context<Self>) -> bool {
-        let Some(h) = self.host.clone() else {
+        let Some(host) = self.host.clone() else {
             return false;
         };
         let code = input(&self.refs.answer);
         send(ctx, async move {
-            Msg::SwapStarted(h.accept_answer(&code).await)
+            Msg::SwapStarted(host.accept_answer(&code).await)
         });
         true
     }
 
-    pub(super) fn swap_started(&mut self, r: Result<String, UiError>) -> bool {
-        match r {
+    pub(super) fn swap_started(&mut self, result: Result<String, UiError>) -> bool {
+        match result {
             Ok(rid) => {
                 self.error = None;
                 self.last_invite = None;
@@ -106,9 +106,9 @@ impl App {
     pub(super) fn read_invite(&mut self) -> bool {
         let code = input(&self.refs.invite);
         match Invite::decode(code.trim(), self.network()) {
-            Ok(i) => {
+            Ok(invite) => {
                 self.error = None;
-                self.join_preview = Some(i);
+                self.join_preview = Some(invite);
             }
             Err(e) => {
                 self.join_preview = None;
@@ -119,7 +119,7 @@ impl App {
     }
 
     pub(super) fn join(&mut self, ctx: &Context<Self>) -> bool {
-        let Some(h) = self.host.clone() else {
+        let Some(host) = self.host.clone() else {
             return false;
         };
         let Some(coins) = self.chosen_coins() else {
@@ -127,13 +127,13 @@ impl App {
         };
         let code = input(&self.refs.invite);
         send(ctx, async move {
-            Msg::Joined(h.join_invite(&code, &coins).await)
+            Msg::Joined(host.join_invite(&code, &coins).await)
         });
         true
     }
 
-    pub(super) fn joined(&mut self, r: Result<(String, String), UiError>) -> bool {
-        match r {
+    pub(super) fn joined(&mut self, result: Result<(String, String), UiError>) -> bool {
+        match result {
             Ok((answer, rid)) => {
                 self.selected.clear();
                 self.join_preview = None;
@@ -155,9 +155,9 @@ impl App {
         true
     }
 
-    pub(super) fn user_event(&mut self, rid: String, ev: Box<Event>) -> bool {
-        if let Some(h) = &self.host {
-            h.user_event(&rid, *ev);
+    pub(super) fn user_event(&mut self, rid: String, event: Box<Event>) -> bool {
+        if let Some(host) = &self.host {
+            host.user_event(&rid, *event);
         }
         true
     }
@@ -172,8 +172,8 @@ impl App {
             self.tab = Tab::Swap;
             self.open_swap = None;
             self.join_preview = Invite::decode(&code, self.network()).ok();
-            if let Some(t) = self.refs.invite.cast::<HtmlTextAreaElement>() {
-                t.set_value(&code);
+            if let Some(text_area) = self.refs.invite.cast::<HtmlTextAreaElement>() {
+                text_area.set_value(&code);
             }
         }
         self.linked_invite = Some(code);

@@ -8,16 +8,16 @@ use wallet_core::wallet::{Record, Wallet};
 use yew::prelude::*;
 
 impl App {
-    pub(crate) fn coins_tab(&self, ctx: &Context<Self>, w: &Wallet) -> Html {
+    pub(crate) fn coins_tab(&self, ctx: &Context<Self>, wallet: &Wallet) -> Html {
         let link = ctx.link();
         let now = self.env.now();
-        let coins = view::coin_views(w, now);
+        let coins = view::coin_views(wallet, now);
         let max = self
             .env
             .config
             .borrow()
             .as_ref()
-            .map(|c| c.max_demo_amount)
+            .map(|config| config.max_demo_amount)
             .unwrap_or(100_000_000);
         html! {
             <>
@@ -27,15 +27,15 @@ impl App {
                     <p class="empty" data-testid="coin-list" data-count="0">{"No coins yet. Get demo coins below, or receive some from someone."}</p>
                 } else {
                     <ul class="coins" data-testid="coin-list" data-count={coins.len().to_string()}>
-                        { for coins.iter().map(|c| {
-                            let open = c.swap.as_ref().map(|(rid, _)| { let rid = rid.clone(); link.callback(move |_| Msg::OpenSwap(rid.clone())) });
+                        { for coins.iter().map(|coin| {
+                            let open = coin.swap.as_ref().map(|(rid, _)| { let rid = rid.clone(); link.callback(move |_| Msg::OpenSwap(rid.clone())) });
                             html! {
-                                <li class={classes!("coin", c.state)} data-coin={c.id.to_string()} data-state={c.state} data-sats={c.amount.to_string()}>
-                                    <span class="amount">{sats(c.amount)}</span>
-                                    <span class="id" title={c.id.to_string()}>{short_id(&c.id)}</span>
-                                    <span class="state">{&c.label}</span>
-                                    if let Some((_, cd)) = &c.swap {
-                                        <span class={classes!("countdown", cd.state)} data-testid="coin-countdown" data-state={cd.state}>{&cd.text}</span>
+                                <li class={classes!("coin", coin.state)} data-coin={coin.id.to_string()} data-state={coin.state} data-sats={coin.amount.to_string()}>
+                                    <span class="amount">{sats(coin.amount)}</span>
+                                    <span class="id" title={coin.id.to_string()}>{short_id(&coin.id)}</span>
+                                    <span class="state">{&coin.label}</span>
+                                    if let Some((_, countdown)) = &coin.swap {
+                                        <span class={classes!("countdown", countdown.state)} data-testid="coin-countdown" data-state={countdown.state}>{&countdown.text}</span>
                                     }
                                     if let Some(open) = open {
                                         <button type="button" class="link" onclick={open}>{"View swap"}</button>
@@ -54,40 +54,40 @@ impl App {
                     <button type="submit" disabled={self.busy.is_some()}>{"Get demo coins"}</button>
                 </form>
             </section>
-            { self.activity(ctx, w) }
+            { self.activity(ctx, wallet) }
             </>
         }
     }
 
     /// Plain transfers in progress or recently finished.
-    fn activity(&self, _ctx: &Context<Self>, w: &Wallet) -> Html {
-        let recs: Vec<_> = w
+    fn activity(&self, _ctx: &Context<Self>, wallet: &Wallet) -> Html {
+        let records: Vec<_> = wallet
             .records
             .iter()
-            .filter(|(_, r)| !matches!(r, Record::Swap(_)))
+            .filter(|(_, record)| !matches!(record, Record::Swap(_)))
             .rev()
             .take(6)
             .collect();
-        if recs.is_empty() {
+        if records.is_empty() {
             return html! {};
         }
         html! {
             <section class="card">
                 <h2>{"Transfers"}</h2>
                 <ul class="records" data-testid="transfers">
-                    { for recs.into_iter().map(|(rid, r)| {
-                        let (text, state) = view::record_summary(r);
+                    { for records.into_iter().map(|(rid, record)| {
+                        let (text, state) = view::record_summary(record);
                         // A received coin's record no longer carries its
                         // report: the host kept it for this session.
-                        let report = match r {
-                            Record::Receive(rc) => rc.phase.report().cloned().or_else(|| {
+                        let report = match record {
+                            Record::Receive(receive) => receive.phase.report().cloned().or_else(|| {
                                 self.host
                                     .as_ref()
-                                    .and_then(|h| h.reports.borrow().get(rid).cloned())
+                                    .and_then(|host| host.reports.borrow().get(rid).cloned())
                             }),
                             _ => None,
                         };
-                        let failed = report.as_ref().is_some_and(|r| !r.all_passed());
+                        let failed = report.as_ref().is_some_and(|report| !report.all_passed());
                         html! {
                             <li class={classes!("record", state)} data-record={rid.clone()} data-state={state}>
                                 <span>{text}</span>
@@ -105,23 +105,23 @@ impl App {
         }
     }
 
-    pub(crate) fn receive_tab(&self, ctx: &Context<Self>, w: &Wallet) -> Html {
+    pub(crate) fn receive_tab(&self, ctx: &Context<Self>, wallet: &Wallet) -> Html {
         let link = ctx.link();
         let address = self
             .last_address
             .clone()
-            .or_else(|| w.addresses.last().map(|a| a.address.clone()));
+            .or_else(|| wallet.addresses.last().map(|entry| entry.address.clone()));
         html! {
             <section class="card">
                 <h2>{"Receive"}</h2>
                 <p class="muted">{"Give this address to the sender. The wallet watches it, checks every incoming coin (§7 of the protocol) and completes the transfer by itself. Use a fresh address for each payment."}</p>
-                if let Some(a) = address {
+                if let Some(address) = address {
                     <div class="share">
-                        <Qr text={a.clone()} testid="address-qr"/>
+                        <Qr text={address.clone()} testid="address-qr"/>
                         <div class="share-text">
-                            <code class="code" data-testid="address">{a.clone()}</code>
+                            <code class="code" data-testid="address">{address.clone()}</code>
                             <div class="row">
-                                <CopyButton text={a.clone()} label="Copy address"/>
+                                <CopyButton text={address.clone()} label="Copy address"/>
                                 <button type="button" class="secondary" onclick={link.callback(|_| Msg::NewAddress)}>{"New address"}</button>
                             </div>
                         </div>
@@ -134,9 +134,9 @@ impl App {
         }
     }
 
-    pub(crate) fn send_tab(&self, ctx: &Context<Self>, w: &Wallet) -> Html {
+    pub(crate) fn send_tab(&self, ctx: &Context<Self>, wallet: &Wallet) -> Html {
         let link = ctx.link();
-        let available = w.available();
+        let available = wallet.available();
         html! {
             <section class="card">
                 <h2>{"Send a coin"}</h2>
@@ -146,8 +146,8 @@ impl App {
                     <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::Send })}>
                         <label>{"Coin"}
                             <select ref={self.refs.send_coin.clone()} data-testid="send-coin">
-                                { for available.iter().map(|c| html! {
-                                    <option value={c.statechain_id.to_string()}>{format!("{} · {}", sats(c.amount), short_id(&c.statechain_id))}</option>
+                                { for available.iter().map(|coin| html! {
+                                    <option value={coin.statechain_id.to_string()}>{format!("{} · {}", sats(coin.amount), short_id(&coin.statechain_id))}</option>
                                 }) }
                             </select>
                         </label>

@@ -18,20 +18,20 @@ impl App {
                 </header>
                 { self.banners(ctx) }
                 <main>
-                    if let Some(e) = &self.error {
+                    if let Some(error) = &self.error {
                         <div class="error" role="alert" data-testid="error">
-                            <span>{e}</span>
+                            <span>{error}</span>
                             <button type="button" class="link" aria-label="Dismiss" onclick={link.callback(|_| Msg::Error(None))}>{"Dismiss"}</button>
                         </div>
                     }
-                    if let Some(i) = &self.info {
+                    if let Some(info) = &self.info {
                         <div class="info" role="status" data-testid="info">
-                            <span>{i}</span>
+                            <span>{info}</span>
                             <button type="button" class="link" onclick={link.callback(|_| Msg::Info(None))}>{"Dismiss"}</button>
                         </div>
                     }
-                    if let Some(b) = &self.busy {
-                        <div class="busy" role="status" data-testid="busy"><span class="spinner" aria-hidden="true"></span>{b}</div>
+                    if let Some(busy) = &self.busy {
+                        <div class="busy" role="status" data-testid="busy"><span class="spinner" aria-hidden="true"></span>{busy}</div>
                     }
                     { self.screen_view(ctx) }
                 </main>
@@ -45,8 +45,8 @@ impl App {
     fn header_right(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         match (&self.screen, &self.host) {
-            (Screen::Wallet, Some(h)) => {
-                let name = h.meta.borrow().name.clone();
+            (Screen::Wallet, Some(host)) => {
+                let name = host.meta.borrow().name.clone();
                 html! {
                     <div class="who">
                         <span class="wallet-name" data-testid="wallet-name">{name}</span>
@@ -63,7 +63,10 @@ impl App {
         let unreachable = !offline
             && (self.env.net.unreachable()
                 || (!self.config_ok && self.screen != Screen::Loading && self.store.is_some()));
-        let problem = self.host.as_ref().and_then(|h| h.problem.borrow().clone());
+        let problem = self
+            .host
+            .as_ref()
+            .and_then(|host| host.problem.borrow().clone());
         html! {
             <>
                 if offline {
@@ -76,8 +79,8 @@ impl App {
                         {"The relay cannot be reached right now. The wallet keeps retrying by itself; nothing is lost meanwhile."}
                     </div>
                 }
-                if let Some(p) = problem {
-                    <div class="banner storage" role="alert" data-testid="storage-banner">{p.to_string()}</div>
+                if let Some(problem) = problem {
+                    <div class="banner storage" role="alert" data-testid="storage-banner">{problem.to_string()}</div>
                 }
             </>
         }

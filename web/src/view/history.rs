@@ -7,32 +7,32 @@ use wallet_core::wallet::Wallet;
 use yew::prelude::*;
 
 impl App {
-    pub(crate) fn history_tab(&self, ctx: &Context<Self>, w: &Wallet) -> Html {
+    pub(crate) fn history_tab(&self, ctx: &Context<Self>, wallet: &Wallet) -> Html {
         let link = ctx.link();
-        let relay = w.relay_pubkey;
+        let relay = wallet.relay_pubkey;
         html! {
             <>
             <section class="card">
                 <h2>{"History"}</h2>
-                if w.history.is_empty() {
+                if wallet.history.is_empty() {
                     <p class="empty" data-testid="history" data-count="0">{"Nothing yet. Deposits, transfers and swaps appear here with the relay's signed receipts."}</p>
                 } else {
-                    <ul class="history" data-testid="history" data-count={w.history.len().to_string()}>
-                        { for w.history.iter().enumerate().rev().map(|(i, e)| {
-                            let verified = e.receipt.as_ref().map(|r| relay.is_some_and(|k| r.verify(&k)));
-                            let sign = if view::history_incoming(e.kind) { "+" } else if e.kind == wallet_core::wallet::HistoryKind::Recovered { "" } else { "−" };
+                    <ul class="history" data-testid="history" data-count={wallet.history.len().to_string()}>
+                        { for wallet.history.iter().enumerate().rev().map(|(index, entry)| {
+                            let verified = entry.receipt.as_ref().map(|receipt| relay.is_some_and(|key| receipt.verify(&key)));
+                            let sign = if view::history_incoming(entry.kind) { "+" } else if entry.kind == wallet_core::wallet::HistoryKind::Recovered { "" } else { "−" };
                             html! {
-                                <li class="entry" data-kind={format!("{:?}", e.kind).to_ascii_lowercase()}>
-                                    <span class="kind">{view::history_label(e.kind)}</span>
-                                    <span class="amount">{format!("{sign}{}", sats(e.amount))}</span>
-                                    <span class="id">{short_id(&e.statechain_id)}</span>
+                                <li class="entry" data-kind={format!("{:?}", entry.kind).to_ascii_lowercase()}>
+                                    <span class="kind">{view::history_label(entry.kind)}</span>
+                                    <span class="amount">{format!("{sign}{}", sats(entry.amount))}</span>
+                                    <span class="id">{short_id(&entry.statechain_id)}</span>
                                     { match verified {
                                         Some(true) => html! { <span class="receipt ok" data-testid="receipt-status" data-valid="true">{"receipt verified ✓"}</span> },
                                         Some(false) => html! { <span class="receipt bad" data-testid="receipt-status" data-valid="false">{"receipt does NOT verify"}</span> },
                                         None => html! { <span class="receipt none">{"no receipt (the receiver gets it)"}</span> },
                                     } }
-                                    if e.receipt.is_some() {
-                                        <button type="button" class="link" onclick={link.callback(move |_| Msg::ExportReceipt(i))}>{"Export receipt"}</button>
+                                    if entry.receipt.is_some() {
+                                        <button type="button" class="link" onclick={link.callback(move |_| Msg::ExportReceipt(index))}>{"Export receipt"}</button>
                                     }
                                 </li>
                             }
@@ -41,10 +41,10 @@ impl App {
                     <p class="muted">{"Each receipt is checked on this device against the relay's key; exported receipts can be checked by anyone offline."}</p>
                 }
             </section>
-            if !w.equivocations.is_empty() {
+            if !wallet.equivocations.is_empty() {
                 <section class="card alert" data-testid="equivocations">
                     <h2>{"Relay misbehaviour detected"}</h2>
-                    <p>{format!("The relay signed conflicting receipts {} time(s). This is proof that it rewrote a coin's history; export it and stop using this relay.", w.equivocations.len())}</p>
+                    <p>{format!("The relay signed conflicting receipts {} time(s). This is proof that it rewrote a coin's history; export it and stop using this relay.", wallet.equivocations.len())}</p>
                     <button type="button" class="danger" onclick={link.callback(|_| Msg::ExportProofs)}>{"Export proofs"}</button>
                 </section>
             }

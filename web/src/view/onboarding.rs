@@ -38,7 +38,7 @@ impl App {
                     <h1>{"Your recovery phrase"}</h1>
                     <p>{"Write these 12 words down, in order, and keep them offline. Anyone with them owns your coins; without them a lost device means lost coins."}</p>
                     <ol class="phrase" data-testid="phrase">
-                        { for phrase.words().into_iter().map(|w| html! { <li>{w}</li> }) }
+                        { for phrase.words().into_iter().map(|word| html! { <li>{word}</li> }) }
                     </ol>
                     <div class="row">
                         <button type="button" onclick={link.callback(|_| Msg::PhraseWritten)}>{"I have written it down"}</button>
@@ -50,9 +50,9 @@ impl App {
                     <h1>{"Confirm your phrase"}</h1>
                     <p>{"Type these words from the phrase you wrote down."}</p>
                     <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::ConfirmSubmit })}>
-                        { for positions.iter().enumerate().map(|(i, p)| html! {
-                            <label>{format!("Word {p}")}
-                                <input ref={self.refs.words[i].clone()} data-testid={format!("confirm-word-{p}")} autocomplete="off" autocapitalize="none"/>
+                        { for positions.iter().enumerate().map(|(slot, position)| html! {
+                            <label>{format!("Word {position}")}
+                                <input ref={self.refs.words[slot].clone()} data-testid={format!("confirm-word-{position}")} autocomplete="off" autocapitalize="none"/>
                             </label>
                         }) }
                         <div class="row">
@@ -131,12 +131,12 @@ impl App {
                     <p class="empty">{"No wallet in this browser yet. Create one, restore one from its recovery phrase, or import a backup file."}</p>
                 } else {
                     <ul class="wallet-list" data-testid="wallet-list">
-                        { for self.wallets.iter().map(|w| {
-                            let name = w.name.clone();
+                        { for self.wallets.iter().map(|wallet| {
+                            let name = wallet.name.clone();
                             html! {
                                 <li>
-                                    <span class="name">{&w.name}</span>
-                                    <button type="button" onclick={link.callback(move |_| Msg::Go(Screen::Unlock(name.clone())))}>{format!("Open {}", w.name)}</button>
+                                    <span class="name">{&wallet.name}</span>
+                                    <button type="button" onclick={link.callback(move |_| Msg::Go(Screen::Unlock(name.clone())))}>{format!("Open {}", wallet.name)}</button>
                                 </li>
                             }
                         }) }

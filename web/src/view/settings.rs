@@ -6,19 +6,22 @@ use wallet_core::wallet::Wallet;
 use yew::prelude::*;
 
 impl App {
-    pub(crate) fn settings_tab(&self, ctx: &Context<Self>, _w: &Wallet) -> Html {
+    pub(crate) fn settings_tab(&self, ctx: &Context<Self>, _wallet: &Wallet) -> Html {
         let link = ctx.link();
-        let Some(h) = &self.host else {
+        let Some(host) = &self.host else {
             return html! {};
         };
-        let manual = h.meta.borrow().manual_confirm;
-        let relay = h.relay_pubkey().map(|k| k.to_string()).unwrap_or_default();
+        let manual = host.meta.borrow().manual_confirm;
+        let relay = host
+            .relay_pubkey()
+            .map(|key| key.to_string())
+            .unwrap_or_default();
         let timeout = self
             .env
             .config
             .borrow()
             .as_ref()
-            .map(|c| format_duration(c.batch_timeout))
+            .map(|config| format_duration(config.batch_timeout))
             .unwrap_or_default();
         html! {
             <>

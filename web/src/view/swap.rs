@@ -12,22 +12,22 @@ use wallet_core::wallet::{Record, Wallet};
 use yew::prelude::*;
 
 impl App {
-    fn coin_picker(&self, ctx: &Context<Self>, w: &Wallet) -> Html {
+    fn coin_picker(&self, ctx: &Context<Self>, wallet: &Wallet) -> Html {
         let link = ctx.link();
-        let available = w.available();
+        let available = wallet.available();
         if available.is_empty() {
             return html! { <p class="empty">{"No coin is free to swap. Get demo coins first."}</p> };
         }
         html! {
             <fieldset class="picker" data-testid="coin-picker">
                 <legend>{"Coins to give"}</legend>
-                { for available.iter().map(|c| {
-                    let id = c.statechain_id;
+                { for available.iter().map(|coin| {
+                    let id = coin.statechain_id;
                     html! {
                         <label class="check-line">
                             <input type="checkbox" data-coin={id.to_string()} checked={self.selected.contains(&id)}
                                 onchange={link.callback(move |_| Msg::ToggleCoin(id))}/>
-                            {format!(" {} · {}", sats(c.amount), short_id(&id))}
+                            {format!(" {} · {}", sats(coin.amount), short_id(&id))}
                         </label>
                     }
                 }) }
@@ -35,16 +35,16 @@ impl App {
         }
     }
 
-    pub(crate) fn swap_tab(&self, ctx: &Context<Self>, w: &Wallet) -> Html {
+    pub(crate) fn swap_tab(&self, ctx: &Context<Self>, wallet: &Wallet) -> Html {
         let link = ctx.link();
         if let Some(rid) = &self.open_swap
-            && let Some(Record::Swap(s)) = w.records.get(rid)
+            && let Some(Record::Swap(swap)) = wallet.records.get(rid)
         {
             // The answer is only worth sending while the swap can still run.
             let answer = self
                 .last_answer
                 .as_ref()
-                .filter(|(r, _)| r == rid && s.phase.before_commit())
+                .filter(|(answer_rid, _)| answer_rid == rid && swap.phase.before_commit())
                 .map(|(_, code)| code.clone());
             return html! {
                 <>
@@ -61,15 +61,15 @@ impl App {
                             </div>
                         </section>
                     }
-                    { self.swap_detail(ctx, rid, s) }
+                    { self.swap_detail(ctx, rid, swap) }
                 </>
             };
         }
-        let swaps: Vec<(&String, &Swap)> = w
+        let swaps: Vec<(&String, &Swap)> = wallet
             .records
             .iter()
-            .filter_map(|(k, r)| match r {
-                Record::Swap(s) => Some((k, s.as_ref())),
+            .filter_map(|(rid, record)| match record {
+                Record::Swap(swap) => Some((rid, swap.as_ref())),
                 _ => None,
             })
             .collect();
@@ -80,14 +80,14 @@ impl App {
                 <section class="card">
                     <h2>{"Your swaps"}</h2>
                     <ul class="swaps" data-testid="swap-list">
-                        { for swaps.iter().rev().map(|(rid, s)| {
-                            let cd = swap_countdown(s, now);
-                            let rid2 = (*rid).clone();
+                        { for swaps.iter().rev().map(|(rid, swap)| {
+                            let countdown = swap_countdown(swap, now);
+                            let open_rid = (*rid).clone();
                             html! {
                                 <li class="swap-line">
-                                    <span class="state">{s.phase.label()}</span>
-                                    <span class={classes!("countdown", cd.state)}>{cd.text}</span>
-                                    <button type="button" class="secondary small" onclick={link.callback(move |_| Msg::OpenSwap(rid2.clone()))}>{"Open swap"}</button>
+                                    <span class="state">{swap.phase.label()}</span>
+                                    <span class={classes!("countdown", countdown.state)}>{countdown.text}</span>
+                                    <button type="button" class="secondary small" onclick={link.callback(move |_| Msg::OpenSwap(open_rid.clone()))}>{"Open swap"}</button>
                                 </li>
                             }
                         }) }
@@ -111,15 +111,15 @@ impl App {
                     </div>
                 } else {
                     <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::CreateInvite })}>
-                        { self.coin_picker(ctx, w) }
+                        { self.coin_picker(ctx, wallet) }
                         <label>{"Amount wanted (sat)"}<input ref={self.refs.want.clone()} inputmode="numeric" data-testid="want-amount" placeholder="e.g. 7000"/></label>
                         <button type="submit">{"Create invite"}</button>
                     </form>
                 }
-                if !w.invites.is_empty() {
+                if !wallet.invites.is_empty() {
                     <h3>{"Waiting for an answer"}</h3>
                     <ul class="invites">
-                        { for w.invites.keys().map(|id| {
+                        { for wallet.invites.keys().map(|id| {
                             let id = *id;
                             html! { <li>
                                 <span>{format!("Invite {}", short_id(&id))}</span>
@@ -139,12 +139,12 @@ impl App {
                     <label>{"Paste the invite (lsi1…)"}<textarea ref={self.refs.invite.clone()} rows="3" data-testid="invite-input" spellcheck="false" defaultvalue={self.linked_invite.clone().unwrap_or_default()}/></label>
                     <button type="submit" class="secondary">{"Read invite"}</button>
                 </form>
-                if let Some(inv) = &self.join_preview {
+                if let Some(invite) = &self.join_preview {
                     <div class="preview" data-testid="invite-preview">
                         <p>{format!("They give {} in {} coin{} and want at least {} in return.",
-                            sats(inv.gives_total() as u64), inv.gives().len(), if inv.gives().len() == 1 { "" } else { "s" }, sats(inv.want()))}</p>
+                            sats(invite.gives_total() as u64), invite.gives().len(), if invite.gives().len() == 1 { "" } else { "s" }, sats(invite.want()))}</p>
                         <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::Join })}>
-                            { self.coin_picker(ctx, w) }
+                            { self.coin_picker(ctx, wallet) }
                             <button type="submit">{"Join swap"}</button>
                         </form>
                     </div>
@@ -155,14 +155,14 @@ impl App {
         }
     }
 
-    fn swap_detail(&self, ctx: &Context<Self>, rid: &str, s: &Swap) -> Html {
+    fn swap_detail(&self, ctx: &Context<Self>, rid: &str, swap: &Swap) -> Html {
         let link = ctx.link();
         let now = self.env.now();
-        let cd = swap_countdown(s, now);
+        let countdown = swap_countdown(swap, now);
         let rid_abort = rid.to_string();
         let rid_confirm = rid.to_string();
         html! {
-            <section class="card swap" data-testid="swap" data-batch={s.batch_id.to_string()}>
+            <section class="card swap" data-testid="swap" data-batch={swap.batch_id.to_string()}>
                 <div class="row spread">
                     <h2>{"Swap"}</h2>
                     <button type="button" class="secondary small" onclick={link.callback(|_| Msg::Tab(Tab::Swap))}>{"All swaps"}</button>
@@ -170,37 +170,37 @@ impl App {
                 <div class="swap-head">
                     <div>
                         <div class="label">{"State"}</div>
-                        <div class="swap-state" data-testid="swap-state" data-phase={format!("{:?}", s.phase).to_ascii_lowercase()}>{s.phase.label()}</div>
+                        <div class="swap-state" data-testid="swap-state" data-phase={format!("{:?}", swap.phase).to_ascii_lowercase()}>{swap.phase.label()}</div>
                     </div>
                     <div>
                         <div class="label">{"Deadline (relay clock)"}</div>
-                        <div class={classes!("countdown", "big", cd.state)} data-testid="countdown" data-state={cd.state}>{cd.text}</div>
+                        <div class={classes!("countdown", "big", countdown.state)} data-testid="countdown" data-state={countdown.state}>{countdown.text}</div>
                     </div>
                 </div>
-                if let Some(note) = &s.note {
+                if let Some(note) = &swap.note {
                     <p class="note" data-testid="swap-note">{note}</p>
                 }
                 <h3>{"You give"}</h3>
                 <ul class="lines">
-                    { for s.gives.iter().map(|g| html! {
-                        <li class="line" data-coin={g.coin.statechain_id.to_string()}>
-                            <span class="amount">{sats(g.coin.amount)}</span>
-                            <span class="id">{short_id(&g.coin.statechain_id)}</span>
-                            <span class="state" data-testid="give-state">{g.state.label()}</span>
+                    { for swap.gives.iter().map(|give| html! {
+                        <li class="line" data-coin={give.coin.statechain_id.to_string()}>
+                            <span class="amount">{sats(give.coin.amount)}</span>
+                            <span class="id">{short_id(&give.coin.statechain_id)}</span>
+                            <span class="state" data-testid="give-state">{give.state.label()}</span>
                         </li>
                     }) }
                 </ul>
                 <h3>{"You get"}</h3>
                 <ul class="lines">
-                    { for s.gets.iter().map(|g| html! {
-                        <li class="line" data-coin={g.statechain_id.to_string()}>
-                            <span class="amount">{sats(g.amount)}</span>
-                            <span class="id">{short_id(&g.statechain_id)}</span>
-                            <span class="state" data-testid="get-state">{g.state.label()}</span>
-                            if let Some(r) = g.state.report() {
-                                <Checks report={r.clone()}/>
+                    { for swap.gets.iter().map(|get| html! {
+                        <li class="line" data-coin={get.statechain_id.to_string()}>
+                            <span class="amount">{sats(get.amount)}</span>
+                            <span class="id">{short_id(&get.statechain_id)}</span>
+                            <span class="state" data-testid="get-state">{get.state.label()}</span>
+                            if let Some(report) = get.state.report() {
+                                <Checks report={report.clone()}/>
                             } else {
-                                { match &g.state {
+                                { match &get.state {
                                     GetState::Received { .. } => html! {
                                         <p class="muted pass" data-testid="verification" data-passed="true">{"Every check passed before this wallet unlocked; the relay's receipt for the coin verifies."}</p>
                                     },
@@ -216,16 +216,16 @@ impl App {
                     }) }
                 </ul>
                 <div class="row">
-                    if s.awaits_confirmation() {
+                    if swap.awaits_confirmation() {
                         <button type="button" onclick={link.callback(move |_| Msg::UserEvent(rid_confirm.clone(), Box::new(Event::UserConfirm)))}>{"Confirm and unlock"}</button>
                     }
-                    if s.can_abort() {
+                    if swap.can_abort() {
                         <button type="button" class="danger" onclick={link.callback(move |_| Msg::UserEvent(rid_abort.clone(), Box::new(Event::UserAbort)))}>{"Abort swap"}</button>
                     }
                 </div>
                 <p class="muted">{
-                    match s.phase {
-                        p if p.before_commit() => "Until every party unlocks, the swap can still back out: if it is aborted or its deadline passes, your coins come back to you by themselves.",
+                    match swap.phase {
+                        phase if phase.before_commit() => "Until every party unlocks, the swap can still back out: if it is aborted or its deadline passes, your coins come back to you by themselves.",
                         SwapPhase::Committed | SwapPhase::Completed => "The swap committed: every transfer completes, even after the deadline.",
                         _ => "The swap did not complete: every coin you gave comes back to you under a fresh key, with no action needed.",
                     }

@@ -9,7 +9,7 @@ use yew::prelude::*;
 impl App {
     pub(crate) fn wallet_view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
-        let Some(h) = &self.host else {
+        let Some(host) = &self.host else {
             return html! {};
         };
         let tabs = [
@@ -20,37 +20,37 @@ impl App {
             (Tab::History, "History"),
             (Tab::Settings, "Settings"),
         ];
-        let w = h.wallet.borrow();
-        let active_swaps = w
+        let wallet = host.wallet.borrow();
+        let active_swaps = wallet
             .records
             .values()
-            .filter(|r| matches!(r, Record::Swap(_)) && !r.is_final())
+            .filter(|record| matches!(record, Record::Swap(_)) && !record.is_final())
             .count();
         html! {
             <>
                 <section class="balance-card">
                     <div class="label">{"Balance"}</div>
-                    <div class="balance" data-testid="balance" data-sats={w.balance().to_string()}>{sats(w.balance())}</div>
-                    <div class="muted">{format!("{} coin{} · demo coins", w.coins.len(), if w.coins.len() == 1 { "" } else { "s" })}</div>
+                    <div class="balance" data-testid="balance" data-sats={wallet.balance().to_string()}>{sats(wallet.balance())}</div>
+                    <div class="muted">{format!("{} coin{} · demo coins", wallet.coins.len(), if wallet.coins.len() == 1 { "" } else { "s" })}</div>
                 </section>
                 <nav class="tabs" role="tablist">
-                    { for tabs.iter().map(|(t, label)| {
-                        let t = *t;
-                        let text = if t == Tab::Swap && active_swaps > 0 { format!("{label} ({active_swaps})") } else { label.to_string() };
+                    { for tabs.iter().map(|(tab, label)| {
+                        let tab = *tab;
+                        let text = if tab == Tab::Swap && active_swaps > 0 { format!("{label} ({active_swaps})") } else { label.to_string() };
                         html! {
-                            <button type="button" role="tab" class={classes!("tab", (self.tab == t).then_some("active"))}
+                            <button type="button" role="tab" class={classes!("tab", (self.tab == tab).then_some("active"))}
                                 data-testid={format!("tab-{}", label.to_lowercase())}
-                                onclick={link.callback(move |_| Msg::Tab(t))}>{text}</button>
+                                onclick={link.callback(move |_| Msg::Tab(tab))}>{text}</button>
                         }
                     }) }
                 </nav>
                 { match self.tab {
-                    Tab::Coins => self.coins_tab(ctx, &w),
-                    Tab::Receive => self.receive_tab(ctx, &w),
-                    Tab::Send => self.send_tab(ctx, &w),
-                    Tab::Swap => self.swap_tab(ctx, &w),
-                    Tab::History => self.history_tab(ctx, &w),
-                    Tab::Settings => self.settings_tab(ctx, &w),
+                    Tab::Coins => self.coins_tab(ctx, &wallet),
+                    Tab::Receive => self.receive_tab(ctx, &wallet),
+                    Tab::Send => self.send_tab(ctx, &wallet),
+                    Tab::Swap => self.swap_tab(ctx, &wallet),
+                    Tab::History => self.history_tab(ctx, &wallet),
+                    Tab::Settings => self.settings_tab(ctx, &wallet),
                 } }
             </>
         }

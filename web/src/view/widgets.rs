@@ -15,11 +15,11 @@ pub struct QrProps {
 #[component]
 pub fn Qr(props: &QrProps) -> Html {
     match crate::qr::svg_path(&props.text) {
-        Some((side, d)) => html! {
+        Some((side, path)) => html! {
             <svg class="qr" data-testid={props.testid.clone()} viewBox={format!("0 0 {side} {side}")}
                  role="img" aria-label="QR code" shape-rendering="crispEdges">
                 <rect width={side.to_string()} height={side.to_string()} fill="#fff"/>
-                <path d={d} fill="#111"/>
+                <path d={path} fill="#111"/>
             </svg>
         },
         None => html! { <p class="muted">{"Too long for a QR code: copy the text instead."}</p> },
@@ -67,13 +67,13 @@ pub fn Checks(props: &ChecksProps) -> Html {
     html! {
         <ul class="checks" data-testid="verification"
             data-passed={props.report.all_passed().to_string()}>
-            { for props.report.checks.iter().map(|c| {
-                let (class, mark) = if c.passed { ("pass", "✓") } else if c.ran { ("fail", "✗") } else { ("skip", "–") };
+            { for props.report.checks.iter().map(|check| {
+                let (class, mark) = if check.passed { ("pass", "✓") } else if check.ran { ("fail", "✗") } else { ("skip", "–") };
                 html! {
-                    <li class={classes!("check", class)} data-check={c.id.as_str()}>
+                    <li class={classes!("check", class)} data-check={check.id.as_str()}>
                         <span class="mark" aria-hidden="true">{mark}</span>
-                        <span class="title">{c.id.title()}</span>
-                        <span class="detail">{&c.detail}</span>
+                        <span class="title">{check.id.title()}</span>
+                        <span class="detail">{&check.detail}</span>
                     </li>
                 }
             }) }
