@@ -1,6 +1,17 @@
-//! What the page shows, computed from wallet-core values without any
-//! browser API: amounts, coin states, swap lines, history labels. Pure, so
-//! it is unit-tested natively and in the browser.
+//! What the page shows. The submodules draw it, one file per screen (Yew
+//! `html!`, as methods of `App`); this file is the display logic they share,
+//! computed from wallet-core values without any browser API: amounts, coin
+//! states, swap lines, history labels. Pure, so it is unit-tested natively
+//! and in the browser.
+
+mod coins;
+mod frame;
+mod history;
+mod onboarding;
+mod settings;
+mod swap;
+mod wallet;
+pub mod widgets;
 
 use crate::clock::{Countdown, swap_countdown};
 use wallet_core::Id;

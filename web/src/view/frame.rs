@@ -1,0 +1,88 @@
+//! The frame around every screen: the header, the connection and storage
+//! banners, the error / info / busy lines, and the footer.
+
+use crate::app::{App, Msg, Screen};
+use yew::prelude::*;
+
+impl App {
+    /// The whole page.
+    pub(crate) fn frame(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        html! {
+            <div class="app">
+                <header class="top">
+                    <div class="brand" onclick={link.callback(|_| Msg::Lock)}>
+                        <span class="logo" aria-hidden="true">{"⇄"}</span>{" Lockstep"}
+                    </div>
+                    { self.header_right(ctx) }
+                </header>
+                { self.banners(ctx) }
+                <main>
+                    if let Some(error) = &self.error {
+                        <div class="error" role="alert" data-testid="error">
+                            <span>{error}</span>
+                            <button type="button" class="link" aria-label="Dismiss" onclick={link.callback(|_| Msg::Error(None))}>{"Dismiss"}</button>
+                        </div>
+                    }
+                    if let Some(info) = &self.info {
+                        <div class="info" role="status" data-testid="info">
+                            <span>{info}</span>
+                            <button type="button" class="link" onclick={link.callback(|_| Msg::Info(None))}>{"Dismiss"}</button>
+                        </div>
+                    }
+                    if let Some(busy) = &self.busy {
+                        <div class="busy" role="status" data-testid="busy"><span class="spinner" aria-hidden="true"></span>{busy}</div>
+                    }
+                    { self.screen_view(ctx) }
+                </main>
+                <footer class="foot">{"Demo network: coins here have no value. "}
+                    { self.env.clock.get().skew_note().unwrap_or_default() }
+                </footer>
+            </div>
+        }
+    }
+
+    fn header_right(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        match (&self.screen, &self.host) {
+            (Screen::Wallet, Some(host)) => {
+                let name = host.meta.borrow().name.clone();
+                html! {
+                    <div class="who">
+                        <span class="wallet-name" data-testid="wallet-name">{name}</span>
+                        <button type="button" class="secondary small" onclick={link.callback(|_| Msg::Lock)}>{"Lock"}</button>
+                    </div>
+                }
+            }
+            _ => html! {},
+        }
+    }
+
+    fn banners(&self, _ctx: &Context<Self>) -> Html {
+        let offline = !self.online;
+        let unreachable = !offline
+            && (self.env.net.unreachable()
+                || (!self.config_ok && self.screen != Screen::Loading && self.store.is_some()));
+        let problem = self
+            .host
+            .as_ref()
+            .and_then(|host| host.problem.borrow().clone());
+        html! {
+            <>
+                if offline {
+                    <div class="banner offline" role="status" data-testid="offline-banner">
+                        {"You are offline. Swaps and transfers continue by themselves when the connection returns; deadlines keep running at the relay."}
+                    </div>
+                }
+                if unreachable {
+                    <div class="banner unreachable" role="status" data-testid="relay-banner">
+                        {"The relay cannot be reached right now. The wallet keeps retrying by itself; nothing is lost meanwhile."}
+                    </div>
+                }
+                if let Some(problem) = problem {
+                    <div class="banner storage" role="alert" data-testid="storage-banner">{problem.to_string()}</div>
+                }
+            </>
+        }
+    }
+}

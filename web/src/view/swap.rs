@@ -1,0 +1,236 @@
+//! The swap tab: the swap list, creating and joining invites, and one
+//! swap in detail.
+
+use super::widgets::{Checks, CopyButton, Qr};
+use crate::app::{App, Msg, Tab};
+use crate::browser;
+use crate::clock::swap_countdown;
+use crate::view::{sats, short_id};
+use wallet_core::machine::Event;
+use wallet_core::machine::swap::{GetState, Swap, SwapPhase};
+use wallet_core::wallet::{Record, Wallet};
+use yew::prelude::*;
+
+impl App {
+    fn coin_picker(&self, ctx: &Context<Self>, wallet: &Wallet) -> Html {
+        let link = ctx.link();
+        let available = wallet.available();
+        if available.is_empty() {
+            return html! { <p class="empty">{"No coin is free to swap. Get demo coins first."}</p> };
+        }
+        html! {
+            <fieldset class="picker" data-testid="coin-picker">
+                <legend>{"Coins to give"}</legend>
+                { for available.iter().map(|coin| {
+                    let id = coin.statechain_id;
+                    html! {
+                        <label class="check-line">
+                            <input type="checkbox" data-coin={id.to_string()} checked={self.selected.contains(&id)}
+                                onchange={link.callback(move |_| Msg::ToggleCoin(id))}/>
+                            {format!(" {} · {}", sats(coin.amount), short_id(&id))}
+                        </label>
+                    }
+                }) }
+            </fieldset>
+        }
+    }
+
+    pub(crate) fn swap_tab(&self, ctx: &Context<Self>, wallet: &Wallet) -> Html {
+        let link = ctx.link();
+        if let Some(rid) = &self.open_swap
+            && let Some(Record::Swap(swap)) = wallet.records.get(rid)
+        {
+            // The answer is only worth sending while the swap can still run.
+            let answer = self
+                .last_answer
+                .as_ref()
+                .filter(|(answer_rid, _)| answer_rid == rid && swap.phase.before_commit())
+                .map(|(_, code)| code.clone());
+            return html! {
+                <>
+                    if let Some(code) = answer {
+                        <section class="card">
+                            <h2>{"Your join answer"}</h2>
+                            <p>{"Send this answer back to the person who invited you: the swap runs once they paste it. Your side has started."}</p>
+                            <div class="share">
+                                <Qr text={code.clone()} testid="answer-qr"/>
+                                <div class="share-text">
+                                    <code class="code" data-testid="join-answer">{code.clone()}</code>
+                                    <CopyButton text={code.clone()} label="Copy answer"/>
+                                </div>
+                            </div>
+                        </section>
+                    }
+                    { self.swap_detail(ctx, rid, swap) }
+                </>
+            };
+        }
+        let swaps: Vec<(&String, &Swap)> = wallet
+            .records
+            .iter()
+            .filter_map(|(rid, record)| match record {
+                Record::Swap(swap) => Some((rid, swap.as_ref())),
+                _ => None,
+            })
+            .collect();
+        let now = self.env.now();
+        html! {
+            <>
+            if !swaps.is_empty() {
+                <section class="card">
+                    <h2>{"Your swaps"}</h2>
+                    <ul class="swaps" data-testid="swap-list">
+                        { for swaps.iter().rev().map(|(rid, swap)| {
+                            let countdown = swap_countdown(swap, now);
+                            let open_rid = (*rid).clone();
+                            html! {
+                                <li class="swap-line">
+                                    <span class="state">{swap.phase.label()}</span>
+                                    <span class={classes!("countdown", countdown.state)}>{countdown.text}</span>
+                                    <button type="button" class="secondary small" onclick={link.callback(move |_| Msg::OpenSwap(open_rid.clone()))}>{"Open swap"}</button>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                </section>
+            }
+            <div class="stack">
+            <section class="card">
+                <h2>{"Create a swap invite"}</h2>
+                <p class="muted">{"Choose the coins you give and the amount you want in return. Send the invite to the other person; they answer with a join code you paste below."}</p>
+                if let Some(code) = &self.last_invite {
+                    <div class="share">
+                        <Qr text={code.clone()} testid="invite-qr"/>
+                        <div class="share-text">
+                            <code class="code" data-testid="invite-code">{code.clone()}</code>
+                            <div class="row wrap">
+                                <CopyButton text={code.clone()} label="Copy invite"/>
+                                <CopyButton text={browser::invite_link(code)} label="Copy link"/>
+                            </div>
+                        </div>
+                    </div>
+                } else {
+                    <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::CreateInvite })}>
+                        { self.coin_picker(ctx, wallet) }
+                        <label>{"Amount wanted (sat)"}<input ref={self.refs.want.clone()} inputmode="numeric" data-testid="want-amount" placeholder="e.g. 7000"/></label>
+                        <button type="submit">{"Create invite"}</button>
+                    </form>
+                }
+                if !wallet.invites.is_empty() {
+                    <h3>{"Waiting for an answer"}</h3>
+                    <ul class="invites">
+                        { for wallet.invites.keys().map(|id| {
+                            let id = *id;
+                            html! { <li>
+                                <span>{format!("Invite {}", short_id(&id))}</span>
+                                <button type="button" class="secondary small" onclick={link.callback(move |_| Msg::CancelInvite(id))}>{"Cancel invite"}</button>
+                            </li> }
+                        }) }
+                    </ul>
+                    <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::AcceptAnswer })}>
+                        <label>{"Paste the join answer (lsj1…)"}<textarea ref={self.refs.answer.clone()} rows="3" data-testid="answer-input" spellcheck="false"/></label>
+                        <button type="submit">{"Start swap"}</button>
+                    </form>
+                }
+            </section>
+            <section class={classes!("card", (self.linked_invite.is_some() || self.join_preview.is_some()).then_some("first"))}>
+                <h2>{"Join a swap invite"}</h2>
+                <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::JoinPreview })}>
+                    <label>{"Paste the invite (lsi1…)"}<textarea ref={self.refs.invite.clone()} rows="3" data-testid="invite-input" spellcheck="false" defaultvalue={self.linked_invite.clone().unwrap_or_default()}/></label>
+                    <button type="submit" class="secondary">{"Read invite"}</button>
+                </form>
+                if let Some(invite) = &self.join_preview {
+                    <div class="preview" data-testid="invite-preview">
+                        <p>{format!("They give {} in {} coin{} and want at least {} in return.",
+                            sats(invite.gives_total() as u64), invite.gives().len(), if invite.gives().len() == 1 { "" } else { "s" }, sats(invite.want()))}</p>
+                        <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::Join })}>
+                            { self.coin_picker(ctx, wallet) }
+                            <button type="submit">{"Join swap"}</button>
+                        </form>
+                    </div>
+                }
+            </section>
+            </div>
+            </>
+        }
+    }
+
+    fn swap_detail(&self, ctx: &Context<Self>, rid: &str, swap: &Swap) -> Html {
+        let link = ctx.link();
+        let now = self.env.now();
+        let countdown = swap_countdown(swap, now);
+        let rid_abort = rid.to_string();
+        let rid_confirm = rid.to_string();
+        html! {
+            <section class="card swap" data-testid="swap" data-batch={swap.batch_id.to_string()}>
+                <div class="row spread">
+                    <h2>{"Swap"}</h2>
+                    <button type="button" class="secondary small" onclick={link.callback(|_| Msg::Tab(Tab::Swap))}>{"All swaps"}</button>
+                </div>
+                <div class="swap-head">
+                    <div>
+                        <div class="label">{"State"}</div>
+                        <div class="swap-state" data-testid="swap-state" data-phase={format!("{:?}", swap.phase).to_ascii_lowercase()}>{swap.phase.label()}</div>
+                    </div>
+                    <div>
+                        <div class="label">{"Deadline (relay clock)"}</div>
+                        <div class={classes!("countdown", "big", countdown.state)} data-testid="countdown" data-state={countdown.state}>{countdown.text}</div>
+                    </div>
+                </div>
+                if let Some(note) = &swap.note {
+                    <p class="note" data-testid="swap-note">{note}</p>
+                }
+                <h3>{"You give"}</h3>
+                <ul class="lines">
+                    { for swap.gives.iter().map(|give| html! {
+                        <li class="line" data-coin={give.coin.statechain_id.to_string()}>
+                            <span class="amount">{sats(give.coin.amount)}</span>
+                            <span class="id">{short_id(&give.coin.statechain_id)}</span>
+                            <span class="state" data-testid="give-state">{give.state.label()}</span>
+                        </li>
+                    }) }
+                </ul>
+                <h3>{"You get"}</h3>
+                <ul class="lines">
+                    { for swap.gets.iter().map(|get| html! {
+                        <li class="line" data-coin={get.statechain_id.to_string()}>
+                            <span class="amount">{sats(get.amount)}</span>
+                            <span class="id">{short_id(&get.statechain_id)}</span>
+                            <span class="state" data-testid="get-state">{get.state.label()}</span>
+                            if let Some(report) = get.state.report() {
+                                <Checks report={report.clone()}/>
+                            } else {
+                                { match &get.state {
+                                    GetState::Received { .. } => html! {
+                                        <p class="muted pass" data-testid="verification" data-passed="true">{"Every check passed before this wallet unlocked; the relay's receipt for the coin verifies."}</p>
+                                    },
+                                    GetState::Forgone => html! {
+                                        <p class="muted" data-testid="verification" data-passed="none">{"The swap did not complete, so this coin stayed with its sender."}</p>
+                                    },
+                                    _ => html! {
+                                        <p class="muted" data-testid="verification" data-passed="pending">{"The checks run when the other side's coin arrives."}</p>
+                                    },
+                                } }
+                            }
+                        </li>
+                    }) }
+                </ul>
+                <div class="row">
+                    if swap.awaits_confirmation() {
+                        <button type="button" onclick={link.callback(move |_| Msg::UserEvent(rid_confirm.clone(), Box::new(Event::UserConfirm)))}>{"Confirm and unlock"}</button>
+                    }
+                    if swap.can_abort() {
+                        <button type="button" class="danger" onclick={link.callback(move |_| Msg::UserEvent(rid_abort.clone(), Box::new(Event::UserAbort)))}>{"Abort swap"}</button>
+                    }
+                </div>
+                <p class="muted">{
+                    match swap.phase {
+                        phase if phase.before_commit() => "Until every party unlocks, the swap can still back out: if it is aborted or its deadline passes, your coins come back to you by themselves.",
+                        SwapPhase::Committed | SwapPhase::Completed => "The swap committed: every transfer completes, even after the deadline.",
+                        _ => "The swap did not complete: every coin you gave comes back to you under a fresh key, with no action needed.",
+                    }
+                }</p>
+            </section>
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Small components: a QR code, a copy button, the §7 checks.
+
+use crate::browser;
+use wallet_core::verify::Report;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct QrProps {
+    pub text: AttrValue,
+    #[prop_or_default]
+    pub testid: AttrValue,
+}
+
+/// A QR code of `text`, drawn as SVG.
+#[component]
+pub fn Qr(props: &QrProps) -> Html {
+    match crate::qr::svg_path(&props.text) {
+        Some((side, path)) => html! {
+            <svg class="qr" data-testid={props.testid.clone()} viewBox={format!("0 0 {side} {side}")}
+                 role="img" aria-label="QR code" shape-rendering="crispEdges">
+                <rect width={side.to_string()} height={side.to_string()} fill="#fff"/>
+                <path d={path} fill="#111"/>
+            </svg>
+        },
+        None => html! { <p class="muted">{"Too long for a QR code: copy the text instead."}</p> },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CopyProps {
+    pub text: AttrValue,
+    #[prop_or(AttrValue::Static("Copy"))]
+    pub label: AttrValue,
+}
+
+/// A button that copies `text` and says so.
+#[component]
+pub fn CopyButton(props: &CopyProps) -> Html {
+    let copied = use_state(|| None::<bool>);
+    let onclick = {
+        let text = props.text.to_string();
+        let copied = copied.clone();
+        Callback::from(move |_: MouseEvent| {
+            let text = text.clone();
+            let copied = copied.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                copied.set(Some(browser::copy_text(&text).await));
+            });
+        })
+    };
+    let label = match *copied {
+        Some(true) => "Copied".to_string(),
+        Some(false) => "Copy failed: select the text".to_string(),
+        None => props.label.to_string(),
+    };
+    html! { <button type="button" class="secondary" {onclick}>{label}</button> }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ChecksProps {
+    pub report: Report,
+}
+
+/// Every §7 check with its result and sentence.
+#[component]
+pub fn Checks(props: &ChecksProps) -> Html {
+    html! {
+        <ul class="checks" data-testid="verification"
+            data-passed={props.report.all_passed().to_string()}>
+            { for props.report.checks.iter().map(|check| {
+                let (class, mark) = if check.passed { ("pass", "✓") } else if check.ran { ("fail", "✗") } else { ("skip", "–") };
+                html! {
+                    <li class={classes!("check", class)} data-check={check.id.as_str()}>
+                        <span class="mark" aria-hidden="true">{mark}</span>
+                        <span class="title">{check.id.title()}</span>
+                        <span class="detail">{&check.detail}</span>
+                    </li>
+                }
+            }) }
+            if props.report.equivocation.is_some() {
+                <li class="check fail"><span class="mark">{"✗"}</span>
+                    <span class="title">{"Relay misbehaviour"}</span>
+                    <span class="detail">{"The relay signed two different owners for one step of this coin's history. The proof is kept in History; export it."}</span></li>
+            }
+        </ul>
+    }
+}
