@@ -5,6 +5,11 @@
 //! A [`Party`] is a host in miniature: it persists (serializes) its wallet
 //! after every step, performs actions, feeds the answers back, and can
 //! "crash" at any point — dropping everything not persisted — and resume.
+//!
+//! [`incoming`]: a coin with a real history as a receiver sees it, for the
+//! §7 verification tests and benchmark.
+
+pub mod incoming;
 
 use crate::address::{Address, Network};
 use crate::client::{RelayClient, Transport};
