@@ -26,7 +26,7 @@ pub use endpoint::{
 pub use tx::{SyncTx, Tx};
 
 use crate::error::ErrorCode;
-use crate::keys::AuthKey;
+use crate::keys::{self, AuthKey};
 use crate::rows::Limits;
 use crate::rules::Refusal;
 use crate::types::Scalar;
@@ -118,11 +118,7 @@ impl Ctx {
 
     /// A uniformly random scalar in `[1, n-1]`.
     pub fn random_scalar(&self) -> StoreResult<Scalar> {
-        loop {
-            if let Ok(s) = Scalar::from_bytes(&self.random::<32>()?) {
-                return Ok(s);
-            }
-        }
+        keys::random_scalar(|b| self.random.fill(b))
     }
 }
 

@@ -22,7 +22,7 @@ use crate::client::{HttpRequest, HttpResponse, Method, RelayClient, Transport};
 use crate::descriptor::BatchTransfer;
 use crate::entropy::{Entropy, SeededEntropy};
 use crate::error::{Error, ErrorCode};
-use crate::keys::AuthKey;
+use crate::keys::{self, AuthKey};
 use crate::rows::{Batch, Coin, Limits, Member};
 use crate::rules::Refusal;
 use crate::serve::decode::{self, Endpoint};
@@ -378,14 +378,8 @@ impl SimRelay {
         // The relay's first start: its signing key, created and stored by
         // the same code the relay runs.
         let mut state = State::default();
-        let mut fresh = [0u8; 32];
-        let key = loop {
-            // Seeded randomness does not fail.
-            let _ = random.fill(&mut fresh);
-            if let Ok(s) = Scalar::from_bytes(&fresh) {
-                break s;
-            }
-        };
+        let key = keys::random_scalar(|b| random.fill(b))
+            .unwrap_or_else(|e| panic!("seeded randomness does not fail: {e}"));
         let mut tx = SimTx {
             state: Cow::Borrowed(&state),
         };
