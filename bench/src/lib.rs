@@ -31,7 +31,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::task::JoinSet;
 use wallet_core::client::{HttpRequest, HttpResponse, MAX_MESSAGE_PAGES, RelayClient, Transport};
 use wallet_core::descriptor::{BatchJoin, BatchTransfer, Descriptor};
-use wallet_core::keys::{AddressKeys, AuthKey};
+use wallet_core::keys::{self, AddressKeys, AuthKey};
 use wallet_core::keyshare;
 use wallet_core::machine::swap::SwapPhase;
 use wallet_core::message::TransferMessage;
@@ -54,11 +54,7 @@ pub fn random<const N: usize>() -> [u8; N] {
 }
 
 fn scalar() -> Scalar {
-    loop {
-        if let Ok(s) = Scalar::from_bytes(&random::<32>()) {
-            return s;
-        }
-    }
+    keys::random_scalar(getrandom::fill).unwrap_or_else(|e| panic!("no OS randomness: {e}"))
 }
 
 /// A fresh key pair (no derivation: the wallet's BIP32 path is not what is

@@ -20,8 +20,8 @@ use crate::store::AnyStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use wallet_core::keys::AuthKey;
-use wallet_core::serve::Ctx;
+use wallet_core::keys::{self, AuthKey};
+use wallet_core::serve::{Ctx, RandomSource};
 use wallet_core::types::XOnly;
 
 /// Opens the configured database, migrating it, and loads (or on first
@@ -33,7 +33,7 @@ pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<AppState, St
             store::postgres::PgStore::connect(&url, config.db_pool as usize).await?,
         ),
     };
-    let fresh = random::random_scalar().map_err(|e| e.to_string())?;
+    let fresh = keys::random_scalar(|b| random::OsRandom.fill(b)).map_err(|e| e.to_string())?;
     let key = store
         .init_relay_key(fresh)
         .await

@@ -3,7 +3,6 @@
 
 use crate::error::{StoreError, StoreResult};
 use wallet_core::serve::RandomSource;
-use wallet_core::types::Scalar;
 
 /// `getrandom`: the OS CSPRNG (a failure answers 500, never a weak value).
 #[derive(Debug, Default, Clone, Copy)]
@@ -20,13 +19,4 @@ pub fn random<const N: usize>() -> StoreResult<[u8; N]> {
     let mut b = [0u8; N];
     OsRandom.fill(&mut b)?;
     Ok(b)
-}
-
-/// A uniformly random scalar in `[1, n-1]`.
-pub fn random_scalar() -> StoreResult<Scalar> {
-    loop {
-        if let Ok(s) = Scalar::from_bytes(&random::<32>()?) {
-            return Ok(s);
-        }
-    }
 }

@@ -1,7 +1,9 @@
 //! Randomness is an input: hosts pass a CSPRNG (the browser's
 //! `crypto.getRandomValues`, the OS), tests pass a seeded one.
 
+use crate::keys::random_scalar;
 use crate::types::{Id, Scalar};
+use std::convert::Infallible;
 
 pub trait Entropy {
     fn fill(&mut self, out: &mut [u8]);
@@ -20,11 +22,11 @@ pub trait Entropy {
     where
         Self: Sized,
     {
-        loop {
-            if let Ok(s) = Scalar::from_bytes(&self.bytes::<32>()) {
-                return s;
-            }
-        }
+        let Ok(s) = random_scalar(|b| {
+            self.fill(b);
+            Ok::<(), Infallible>(())
+        });
+        s
     }
 
     fn uuid_v4(&mut self) -> Id

@@ -7,6 +7,11 @@
 //! the web wallet and the CLI follow), performs it, feeds the answers back,
 //! and can "crash" at any point — dropping everything not persisted — and
 //! resume.
+//!
+//! [`incoming`]: a coin with a real history as a receiver sees it, for the
+//! §7 verification tests and benchmark.
+
+pub mod incoming;
 
 use crate::address::{Address, Network};
 use crate::client::{RelayClient, Transport};

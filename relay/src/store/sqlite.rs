@@ -6,10 +6,10 @@
 //! back only its savepoint), commits once (one fsync for the group), and
 //! only then answers each request. Reads use separate connections.
 
-use super::{Store, StoreResult, Tx, coin_from_row, coin_to_row, from_json, to_json};
+use super::{Store, StoreResult, coin_from_row, coin_to_row, from_json, to_json};
 use crate::error::{ApiError, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
-use std::future::{Future, ready};
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,7 +18,7 @@ use std::task::{Context, Poll, Waker};
 use tokio::sync::oneshot;
 use wallet_core::descriptor::BatchTransfer;
 use wallet_core::rows::{Batch, Coin, Member};
-use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply, ServeError};
+use wallet_core::serve::{self, Ctx, Op, Read, ReadReply, Reply, ServeError, SyncTx};
 use wallet_core::signing::Verified;
 use wallet_core::types::{Id, Scalar, Sig, XOnly};
 use wallet_core::wire::{ChainEntry, ConfigResponse, MessageEntry};
@@ -219,20 +219,6 @@ fn u(v: i64) -> u64 {
 }
 
 impl SqliteTx<'_> {
-    fn coin_sync(&self, id: &Id) -> StoreResult<Option<Coin>> {
-        let row: Option<(String, Option<Vec<u8>>, Option<i64>)> = self
-            .conn
-            .prepare_cached("SELECT data, enc_msg, msg_cursor FROM coins WHERE statechain_id = ?1")
-            .sql()?
-            .query_row(params![id.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()
-            .sql()?;
-        row.map(|(data, msg, cursor)| coin_from_row(&data, msg, cursor))
-            .transpose()
-    }
-
     fn write_coin(&self, coin: &Coin, insert: bool) -> StoreResult<()> {
         let row = coin_to_row(coin)?;
         let pending = coin
@@ -263,7 +249,44 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    fn batch_sync(&self, id: &Id) -> StoreResult<Option<Batch>> {
+    fn ids(&self, sql: &str, key: String) -> StoreResult<Vec<String>> {
+        let mut st = self.conn.prepare_cached(sql).sql()?;
+        let rows = st
+            .query_map(params![key], |r| r.get::<_, String>(0))
+            .sql()?;
+        rows.collect::<Result<_, _>>().sql()
+    }
+}
+
+impl SyncTx for SqliteTx<'_> {
+    fn shared_now_sync(&mut self) -> StoreResult<Option<u64>> {
+        // One process owns a SQLite file: its (monotonic) clock decides.
+        Ok(None)
+    }
+
+    fn coin_sync(&mut self, id: &Id) -> StoreResult<Option<Coin>> {
+        let row: Option<(String, Option<Vec<u8>>, Option<i64>)> = self
+            .conn
+            .prepare_cached("SELECT data, enc_msg, msg_cursor FROM coins WHERE statechain_id = ?1")
+            .sql()?
+            .query_row(params![id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+            .sql()?;
+        row.map(|(data, msg, cursor)| coin_from_row(&data, msg, cursor))
+            .transpose()
+    }
+
+    fn insert_coin_sync(&mut self, coin: &Coin) -> StoreResult<()> {
+        self.write_coin(coin, true)
+    }
+
+    fn put_coin_sync(&mut self, coin: &Coin) -> StoreResult<()> {
+        self.write_coin(coin, false)
+    }
+
+    fn batch_sync(&mut self, id: &Id) -> StoreResult<Option<Batch>> {
         let row: Option<String> = self
             .conn
             .prepare_cached("SELECT data FROM batches WHERE batch_id = ?1")
@@ -274,7 +297,7 @@ impl SqliteTx<'_> {
         row.map(|d| from_json(&d)).transpose()
     }
 
-    fn insert_batch_sync(&self, batch: &Batch, lines: &[BatchTransfer]) -> StoreResult<()> {
+    fn insert_batch_sync(&mut self, batch: &Batch, lines: &[BatchTransfer]) -> StoreResult<()> {
         let id = batch.batch_id.to_string();
         self.conn
             .prepare_cached("INSERT INTO batches (batch_id, version, data) VALUES (?1, ?2, ?3)")
@@ -296,7 +319,7 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    fn put_batch_sync(&self, batch: &Batch) -> StoreResult<()> {
+    fn put_batch_sync(&mut self, batch: &Batch) -> StoreResult<()> {
         let n = self
             .conn
             .prepare_cached("UPDATE batches SET version = ?2, data = ?3 WHERE batch_id = ?1")
@@ -313,7 +336,7 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    fn member_sync(&self, batch: &Id, coin: &Id) -> StoreResult<Option<Member>> {
+    fn member_sync(&mut self, batch: &Id, coin: &Id) -> StoreResult<Option<Member>> {
         self.conn
             .prepare_cached(
                 "SELECT joined, locked FROM batch_lines WHERE batch_id = ?1 AND statechain_id = ?2",
@@ -329,7 +352,7 @@ impl SqliteTx<'_> {
             .sql()
     }
 
-    fn line_sync(&self, batch: &Id, coin: &Id) -> StoreResult<Option<(BatchTransfer, Member)>> {
+    fn line_sync(&mut self, batch: &Id, coin: &Id) -> StoreResult<Option<(BatchTransfer, Member)>> {
         let row = self
             .conn
             .prepare_cached(
@@ -361,7 +384,7 @@ impl SqliteTx<'_> {
         .transpose()
     }
 
-    fn put_member_sync(&self, batch: &Id, coin: &Id, m: Member) -> StoreResult<()> {
+    fn put_member_sync(&mut self, batch: &Id, coin: &Id, m: Member) -> StoreResult<()> {
         let n = self
             .conn
             .prepare_cached("UPDATE batch_lines SET joined = ?3, locked = ?4 WHERE batch_id = ?1 AND statechain_id = ?2").sql()?
@@ -372,7 +395,7 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    fn append_chain_sync(&self, coin: &Id, e: &ChainEntry) -> StoreResult<()> {
+    fn append_chain_sync(&mut self, coin: &Id, e: &ChainEntry) -> StoreResult<()> {
         self.conn
             .prepare_cached("INSERT INTO chain (statechain_id, seq, entry) VALUES (?1, ?2, ?3)")
             .sql()?
@@ -381,7 +404,7 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    fn chain_entry_sync(&self, coin: &Id, seq: u64) -> StoreResult<Option<ChainEntry>> {
+    fn chain_entry_sync(&mut self, coin: &Id, seq: u64) -> StoreResult<Option<ChainEntry>> {
         let row: Option<String> = self
             .conn
             .prepare_cached("SELECT entry FROM chain WHERE statechain_id = ?1 AND seq = ?2")
@@ -392,7 +415,7 @@ impl SqliteTx<'_> {
         row.map(|d| from_json(&d)).transpose()
     }
 
-    fn chain_sync(&self, coin: &Id) -> StoreResult<Vec<ChainEntry>> {
+    fn chain_sync(&mut self, coin: &Id) -> StoreResult<Vec<ChainEntry>> {
         let mut st = self
             .conn
             .prepare_cached("SELECT entry FROM chain WHERE statechain_id = ?1 ORDER BY seq")
@@ -403,7 +426,7 @@ impl SqliteTx<'_> {
         rows.map(|r| from_json(&r.sql()?)).collect()
     }
 
-    fn remember_sig_sync(&self, sig: &Sig, expires: u64) -> StoreResult<bool> {
+    fn remember_sig_sync(&mut self, sig: &Sig, expires: u64) -> StoreResult<bool> {
         let n = self
             .conn
             .prepare_cached("INSERT OR IGNORE INTO seen_sigs (sig, expires) VALUES (?1, ?2)")
@@ -413,7 +436,7 @@ impl SqliteTx<'_> {
         Ok(n == 1)
     }
 
-    fn relay_key_sync(&self) -> StoreResult<Option<Scalar>> {
+    fn relay_key_sync(&mut self) -> StoreResult<Option<Scalar>> {
         let row: Option<String> = self
             .conn
             .prepare_cached("SELECT value FROM meta WHERE key = 'relay_key'")
@@ -427,7 +450,7 @@ impl SqliteTx<'_> {
         .transpose()
     }
 
-    fn put_relay_key_sync(&self, key: &Scalar) -> StoreResult<()> {
+    fn put_relay_key_sync(&mut self, key: &Scalar) -> StoreResult<()> {
         self.conn
             .prepare_cached("INSERT OR IGNORE INTO meta (key, value) VALUES ('relay_key', ?1)")
             .sql()?
@@ -436,15 +459,7 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    fn ids(&self, sql: &str, key: String) -> StoreResult<Vec<String>> {
-        let mut st = self.conn.prepare_cached(sql).sql()?;
-        let rows = st
-            .query_map(params![key], |r| r.get::<_, String>(0))
-            .sql()?;
-        rows.collect::<Result<_, _>>().sql()
-    }
-
-    fn coins_by_owner_sync(&self, auth: &XOnly) -> StoreResult<Vec<Id>> {
+    fn coins_by_owner_sync(&mut self, auth: &XOnly) -> StoreResult<Vec<Id>> {
         self.ids(
             "SELECT statechain_id FROM coins WHERE owner_auth = ?1 ORDER BY statechain_id",
             auth.to_string(),
@@ -455,7 +470,7 @@ impl SqliteTx<'_> {
     }
 
     fn messages_for_sync(
-        &self,
+        &mut self,
         auth: &XOnly,
         after: u64,
         limit: usize,
@@ -489,7 +504,7 @@ impl SqliteTx<'_> {
         .collect()
     }
 
-    fn next_message_cursor_sync(&self, auth: &XOnly) -> StoreResult<u64> {
+    fn next_message_cursor_sync(&mut self, auth: &XOnly) -> StoreResult<u64> {
         self.conn
             .prepare_cached(
                 "INSERT INTO msg_cursors (auth, last) VALUES (?1, 1) \
@@ -501,7 +516,7 @@ impl SqliteTx<'_> {
             .map(u)
     }
 
-    fn batch_lines_sync(&self, batch: &Id) -> StoreResult<Vec<(BatchTransfer, Member)>> {
+    fn batch_lines_sync(&mut self, batch: &Id) -> StoreResult<Vec<(BatchTransfer, Member)>> {
         let mut st = self.conn.prepare_cached(
             "SELECT statechain_id, new_user_auth_key, amount, joined, locked FROM batch_lines WHERE batch_id = ?1 ORDER BY statechain_id",
         ).sql()?;
@@ -530,113 +545,6 @@ impl SqliteTx<'_> {
             ))
         })
         .collect()
-    }
-}
-
-impl Tx for SqliteTx<'_> {
-    fn shared_now(&mut self) -> impl Future<Output = StoreResult<Option<u64>>> + Send {
-        // One process owns a SQLite file: its (monotonic) clock decides.
-        ready(Ok(None))
-    }
-    fn coin(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Coin>>> + Send {
-        ready(self.coin_sync(id))
-    }
-    fn insert_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.write_coin(coin, true))
-    }
-    fn put_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.write_coin(coin, false))
-    }
-    fn batch(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Batch>>> + Send {
-        ready(self.batch_sync(id))
-    }
-    fn insert_batch(
-        &mut self,
-        batch: &Batch,
-        lines: &[BatchTransfer],
-    ) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.insert_batch_sync(batch, lines))
-    }
-    fn put_batch(&mut self, batch: &Batch) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.put_batch_sync(batch))
-    }
-    fn member(
-        &mut self,
-        batch: &Id,
-        coin: &Id,
-    ) -> impl Future<Output = StoreResult<Option<Member>>> + Send {
-        ready(self.member_sync(batch, coin))
-    }
-    fn put_member(
-        &mut self,
-        batch: &Id,
-        coin: &Id,
-        member: Member,
-    ) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.put_member_sync(batch, coin, member))
-    }
-    fn line(
-        &mut self,
-        batch: &Id,
-        coin: &Id,
-    ) -> impl Future<Output = StoreResult<Option<(BatchTransfer, Member)>>> + Send {
-        ready(self.line_sync(batch, coin))
-    }
-    fn append_chain(
-        &mut self,
-        coin: &Id,
-        entry: &ChainEntry,
-    ) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.append_chain_sync(coin, entry))
-    }
-    fn chain_entry(
-        &mut self,
-        coin: &Id,
-        seq: u64,
-    ) -> impl Future<Output = StoreResult<Option<ChainEntry>>> + Send {
-        ready(self.chain_entry_sync(coin, seq))
-    }
-    fn remember_sig(
-        &mut self,
-        sig: &Sig,
-        expires: u64,
-    ) -> impl Future<Output = StoreResult<bool>> + Send {
-        ready(self.remember_sig_sync(sig, expires))
-    }
-    fn relay_key(&mut self) -> impl Future<Output = StoreResult<Option<Scalar>>> + Send {
-        ready(self.relay_key_sync())
-    }
-    fn put_relay_key(&mut self, key: &Scalar) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.put_relay_key_sync(key))
-    }
-    fn chain(&mut self, coin: &Id) -> impl Future<Output = StoreResult<Vec<ChainEntry>>> + Send {
-        ready(self.chain_sync(coin))
-    }
-    fn coins_by_owner(
-        &mut self,
-        auth: &XOnly,
-    ) -> impl Future<Output = StoreResult<Vec<Id>>> + Send {
-        ready(self.coins_by_owner_sync(auth))
-    }
-    fn messages_for(
-        &mut self,
-        auth: &XOnly,
-        after: u64,
-        limit: usize,
-    ) -> impl Future<Output = StoreResult<Vec<MessageEntry>>> + Send {
-        ready(self.messages_for_sync(auth, after, limit))
-    }
-    fn next_message_cursor(
-        &mut self,
-        auth: &XOnly,
-    ) -> impl Future<Output = StoreResult<u64>> + Send {
-        ready(self.next_message_cursor_sync(auth))
-    }
-    fn batch_lines(
-        &mut self,
-        batch: &Id,
-    ) -> impl Future<Output = StoreResult<Vec<(BatchTransfer, Member)>>> + Send {
-        ready(self.batch_lines_sync(batch))
     }
 }
 

@@ -185,6 +185,20 @@ struct ExtendedKey {
 
 const HARDENED: u32 = 1 << 31;
 
+/// A uniformly random scalar in `[1, n-1]` by rejection sampling: 32 bytes
+/// from `fill` (the caller's CSPRNG: wallet-core has none) until they are a
+/// valid non-zero scalar, which all but about 2⁻¹²⁸ of draws are. A failure
+/// of `fill` is returned as it is.
+pub fn random_scalar<E>(mut fill: impl FnMut(&mut [u8]) -> Result<(), E>) -> Result<Scalar, E> {
+    let mut bytes = [0u8; 32];
+    loop {
+        fill(&mut bytes)?;
+        if let Ok(s) = Scalar::from_bytes(&bytes) {
+            return Ok(s);
+        }
+    }
+}
+
 fn hmac_sha512(key: &[u8], parts: &[&[u8]]) -> [u8; 64] {
     let mut mac = Hmac::<Sha512>::new_from_slice(key)
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));

@@ -6,7 +6,9 @@
 //!   with the 400 and 413 refusals of §8.
 //! - [`execute`] / [`read`]: one request's orchestration inside one storage
 //!   transaction ([`Tx`]), in the check order of PROTOCOL §4, calling the
-//!   pure rules of [`crate::rules`].
+//!   pure rules of [`crate::rules`]. A store whose calls never wait
+//!   (SQLite, the sim) writes them as plain functions, [`SyncTx`], and is a
+//!   [`Tx`] through it.
 //!
 //! Still no I/O here: the host supplies the transaction, the [`Clock`] and
 //! the [`RandomSource`] through [`Ctx`]. Any `Err` makes the host roll the
@@ -15,21 +17,21 @@
 
 pub mod decode;
 mod endpoint;
+mod tx;
 
 pub use endpoint::{
     Change, Op, Read, ReadReply, Reply, VERSION, config, execute, execute_verified, init_relay_key,
     precheck, read,
 };
+pub use tx::{SyncTx, Tx};
 
-use crate::descriptor::BatchTransfer;
 use crate::error::ErrorCode;
-use crate::keys::AuthKey;
-use crate::rows::{Batch, Coin, Limits, Member};
+use crate::keys::{self, AuthKey};
+use crate::rows::Limits;
 use crate::rules::Refusal;
-use crate::types::{Id, Scalar, Sig, XOnly};
-use crate::wire::{ChainEntry, ErrorBody, MessageEntry};
+use crate::types::Scalar;
+use crate::wire::ErrorBody;
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -116,11 +118,7 @@ impl Ctx {
 
     /// A uniformly random scalar in `[1, n-1]`.
     pub fn random_scalar(&self) -> StoreResult<Scalar> {
-        loop {
-            if let Ok(s) = Scalar::from_bytes(&self.random::<32>()?) {
-                return Ok(s);
-            }
-        }
+        keys::random_scalar(|b| self.random.fill(b))
     }
 }
 
@@ -212,96 +210,3 @@ impl fmt::Display for ServeError {
 }
 
 impl std::error::Error for ServeError {}
-
-/// One storage transaction. Reads of the coin and batch rows lock them
-/// until the transaction ends (`FOR UPDATE` semantics). Each call touches
-/// O(1) rows, except the listings that only the GET endpoints use.
-pub trait Tx {
-    /// The clock every process sharing this store decides with, read in
-    /// this transaction (PostgreSQL: the server's clock), or `None` when
-    /// the store has one process and the process's clock decides (SQLite,
-    /// the sim).
-    fn shared_now(&mut self) -> impl Future<Output = StoreResult<Option<u64>>> + Send;
-
-    fn coin(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Coin>>> + Send;
-    fn insert_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send;
-    fn put_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send;
-
-    fn batch(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Batch>>> + Send;
-    /// Creates the batch row and one member row per descriptor line (not
-    /// joined, not locked). Fails (retryably) if the batch already exists.
-    fn insert_batch(
-        &mut self,
-        batch: &Batch,
-        lines: &[BatchTransfer],
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn put_batch(&mut self, batch: &Batch) -> impl Future<Output = StoreResult<()>> + Send;
-
-    /// The coin's descriptor line in the batch, with its member row;
-    /// `None` when it is not a line. Locks the row like [`Tx::member`].
-    fn line(
-        &mut self,
-        batch: &Id,
-        coin: &Id,
-    ) -> impl Future<Output = StoreResult<Option<(BatchTransfer, Member)>>> + Send;
-
-    /// The coin's member row in the batch; `None` when it is not a descriptor line.
-    fn member(
-        &mut self,
-        batch: &Id,
-        coin: &Id,
-    ) -> impl Future<Output = StoreResult<Option<Member>>> + Send;
-    fn put_member(
-        &mut self,
-        batch: &Id,
-        coin: &Id,
-        member: Member,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-
-    fn append_chain(
-        &mut self,
-        coin: &Id,
-        entry: &ChainEntry,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn chain_entry(
-        &mut self,
-        coin: &Id,
-        seq: u64,
-    ) -> impl Future<Output = StoreResult<Option<ChainEntry>>> + Send;
-
-    /// The next message cursor of this receiving key (1, 2, …). Uploads to
-    /// one key serialise on it, so cursors become visible in their order.
-    fn next_message_cursor(
-        &mut self,
-        auth: &XOnly,
-    ) -> impl Future<Output = StoreResult<u64>> + Send;
-
-    /// Records an accepted signature until `expires`; `false` if it was already recorded.
-    fn remember_sig(
-        &mut self,
-        sig: &Sig,
-        expires: u64,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
-
-    fn relay_key(&mut self) -> impl Future<Output = StoreResult<Option<Scalar>>> + Send;
-    /// Stores the key unless one is already stored.
-    fn put_relay_key(&mut self, key: &Scalar) -> impl Future<Output = StoreResult<()>> + Send;
-
-    // ----- listings: GET endpoints only -----
-    fn chain(&mut self, coin: &Id) -> impl Future<Output = StoreResult<Vec<ChainEntry>>> + Send;
-    fn coins_by_owner(&mut self, auth: &XOnly)
-    -> impl Future<Output = StoreResult<Vec<Id>>> + Send;
-    /// Uploaded messages of pending transfers to this auth key with a
-    /// cursor above `after`, in cursor order, at most `limit` of them.
-    fn messages_for(
-        &mut self,
-        auth: &XOnly,
-        after: u64,
-        limit: usize,
-    ) -> impl Future<Output = StoreResult<Vec<MessageEntry>>> + Send;
-    /// Every descriptor line with its member state, sorted by coin id.
-    fn batch_lines(
-        &mut self,
-        batch: &Id,
-    ) -> impl Future<Output = StoreResult<Vec<(BatchTransfer, Member)>>> + Send;
-}

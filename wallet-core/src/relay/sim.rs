@@ -22,19 +22,19 @@ use crate::client::{HttpRequest, HttpResponse, Method, RelayClient, Transport};
 use crate::descriptor::BatchTransfer;
 use crate::entropy::{Entropy, SeededEntropy};
 use crate::error::{Error, ErrorCode};
-use crate::keys::AuthKey;
+use crate::keys::{self, AuthKey};
 use crate::rows::{Batch, Coin, Limits, Member};
 use crate::rules::Refusal;
 use crate::serve::decode::{self, Endpoint};
 use crate::serve::{
     self, Clock, Ctx, Op, RandomSource, Read, ReadReply, Reply, ServeError, StoreError,
-    StoreResult, Tx,
+    StoreResult, SyncTx,
 };
 use crate::types::{HexBytes, Id, Scalar, Sig, XOnly};
 use crate::wire::{self, ChainEntry, ErrorBody, MessageEntry};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::future::{Future, ready};
+use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -145,10 +145,6 @@ impl SimTx<'_> {
         self.state.to_mut()
     }
 
-    fn coin_sync(&self, id: &Id) -> Option<Coin> {
-        self.state.coins.get(id).cloned()
-    }
-
     fn write_coin(&mut self, coin: &Coin, insert: bool) -> StoreResult<()> {
         let exists = self.state.coins.contains_key(&coin.statechain_id);
         if exists == insert {
@@ -160,6 +156,29 @@ impl SimTx<'_> {
         }
         self.write().coins.insert(coin.statechain_id, coin.clone());
         Ok(())
+    }
+}
+
+impl SyncTx for SimTx<'_> {
+    fn shared_now_sync(&mut self) -> StoreResult<Option<u64>> {
+        // One relay, one process: its own (monotonic) clock decides.
+        Ok(None)
+    }
+
+    fn coin_sync(&mut self, id: &Id) -> StoreResult<Option<Coin>> {
+        Ok(self.state.coins.get(id).cloned())
+    }
+
+    fn insert_coin_sync(&mut self, coin: &Coin) -> StoreResult<()> {
+        self.write_coin(coin, true)
+    }
+
+    fn put_coin_sync(&mut self, coin: &Coin) -> StoreResult<()> {
+        self.write_coin(coin, false)
+    }
+
+    fn batch_sync(&mut self, id: &Id) -> StoreResult<Option<Batch>> {
+        Ok(self.state.batches.get(id).cloned())
     }
 
     fn insert_batch_sync(&mut self, batch: &Batch, lines: &[BatchTransfer]) -> StoreResult<()> {
@@ -186,12 +205,26 @@ impl SimTx<'_> {
         Ok(())
     }
 
-    fn member_sync(&self, batch: &Id, coin: &Id) -> Option<Member> {
-        self.state.lines.get(batch)?.get(coin).map(|(_, m)| *m)
+    fn line_sync(&mut self, batch: &Id, coin: &Id) -> StoreResult<Option<(BatchTransfer, Member)>> {
+        Ok(self
+            .state
+            .lines
+            .get(batch)
+            .and_then(|l| l.get(coin))
+            .copied())
+    }
+
+    fn member_sync(&mut self, batch: &Id, coin: &Id) -> StoreResult<Option<Member>> {
+        Ok(self
+            .state
+            .lines
+            .get(batch)
+            .and_then(|l| l.get(coin))
+            .map(|(_, m)| *m))
     }
 
     fn put_member_sync(&mut self, batch: &Id, coin: &Id, member: Member) -> StoreResult<()> {
-        if self.member_sync(batch, coin).is_none() {
+        if self.member_sync(batch, coin)?.is_none() {
             return Err(StoreError::new("member row not written"));
         }
         if let Some((_, m)) = self
@@ -222,31 +255,66 @@ impl SimTx<'_> {
         Ok(())
     }
 
-    fn remember_sig_sync(&mut self, sig: &Sig, expires: u64) -> bool {
-        let key = sig.to_bytes();
-        if self.state.sigs.contains_key(&key) {
-            return false;
-        }
-        self.write().sigs.insert(key, expires);
-        true
+    fn chain_entry_sync(&mut self, coin: &Id, seq: u64) -> StoreResult<Option<ChainEntry>> {
+        Ok(self
+            .state
+            .chain
+            .get(coin)
+            .and_then(|c| c.get(&seq))
+            .cloned())
     }
 
-    fn put_relay_key_sync(&mut self, key: &Scalar) {
+    fn next_message_cursor_sync(&mut self, auth: &XOnly) -> StoreResult<u64> {
+        let last = self.write().cursors.entry(auth.to_bytes()).or_insert(0);
+        *last += 1;
+        Ok(*last)
+    }
+
+    fn remember_sig_sync(&mut self, sig: &Sig, expires: u64) -> StoreResult<bool> {
+        let key = sig.to_bytes();
+        if self.state.sigs.contains_key(&key) {
+            return Ok(false);
+        }
+        self.write().sigs.insert(key, expires);
+        Ok(true)
+    }
+
+    fn relay_key_sync(&mut self) -> StoreResult<Option<Scalar>> {
+        Ok(self.state.relay_key)
+    }
+
+    fn put_relay_key_sync(&mut self, key: &Scalar) -> StoreResult<()> {
         if self.state.relay_key.is_none() {
             self.write().relay_key = Some(*key);
         }
+        Ok(())
     }
 
-    fn coins_by_owner_sync(&self, auth: &XOnly) -> Vec<Id> {
-        self.state
+    fn chain_sync(&mut self, coin: &Id) -> StoreResult<Vec<ChainEntry>> {
+        Ok(self
+            .state
+            .chain
+            .get(coin)
+            .map(|c| c.values().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    fn coins_by_owner_sync(&mut self, auth: &XOnly) -> StoreResult<Vec<Id>> {
+        Ok(self
+            .state
             .coins
             .values()
             .filter(|c| c.owner_auth_pubkey == *auth)
             .map(|c| c.statechain_id)
-            .collect()
+            .collect())
     }
 
-    fn messages_for_sync(&self, auth: &XOnly, after: u64, limit: usize) -> Vec<MessageEntry> {
+    fn messages_for_sync(
+        &mut self,
+        auth: &XOnly,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<MessageEntry>> {
         let mut found: Vec<MessageEntry> = self
             .state
             .coins
@@ -264,141 +332,16 @@ impl SimTx<'_> {
             .collect();
         found.sort_by_key(|m| m.cursor);
         found.truncate(limit);
-        found
+        Ok(found)
     }
 
-    fn next_message_cursor_sync(&mut self, auth: &XOnly) -> u64 {
-        let last = self.write().cursors.entry(auth.to_bytes()).or_insert(0);
-        *last += 1;
-        *last
-    }
-}
-
-impl Tx for SimTx<'_> {
-    fn shared_now(&mut self) -> impl Future<Output = StoreResult<Option<u64>>> + Send {
-        // One relay, one process: its own (monotonic) clock decides.
-        ready(Ok(None))
-    }
-    fn coin(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Coin>>> + Send {
-        ready(Ok(self.coin_sync(id)))
-    }
-    fn insert_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.write_coin(coin, true))
-    }
-    fn put_coin(&mut self, coin: &Coin) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.write_coin(coin, false))
-    }
-    fn batch(&mut self, id: &Id) -> impl Future<Output = StoreResult<Option<Batch>>> + Send {
-        ready(Ok(self.state.batches.get(id).cloned()))
-    }
-    fn insert_batch(
-        &mut self,
-        batch: &Batch,
-        lines: &[BatchTransfer],
-    ) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.insert_batch_sync(batch, lines))
-    }
-    fn put_batch(&mut self, batch: &Batch) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.put_batch_sync(batch))
-    }
-    fn member(
-        &mut self,
-        batch: &Id,
-        coin: &Id,
-    ) -> impl Future<Output = StoreResult<Option<Member>>> + Send {
-        ready(Ok(self.member_sync(batch, coin)))
-    }
-    fn put_member(
-        &mut self,
-        batch: &Id,
-        coin: &Id,
-        member: Member,
-    ) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.put_member_sync(batch, coin, member))
-    }
-    fn line(
-        &mut self,
-        batch: &Id,
-        coin: &Id,
-    ) -> impl Future<Output = StoreResult<Option<(BatchTransfer, Member)>>> + Send {
-        ready(Ok(self
-            .state
-            .lines
-            .get(batch)
-            .and_then(|l| l.get(coin))
-            .copied()))
-    }
-    fn append_chain(
-        &mut self,
-        coin: &Id,
-        entry: &ChainEntry,
-    ) -> impl Future<Output = StoreResult<()>> + Send {
-        ready(self.append_chain_sync(coin, entry))
-    }
-    fn chain_entry(
-        &mut self,
-        coin: &Id,
-        seq: u64,
-    ) -> impl Future<Output = StoreResult<Option<ChainEntry>>> + Send {
-        ready(Ok(self
-            .state
-            .chain
-            .get(coin)
-            .and_then(|c| c.get(&seq))
-            .cloned()))
-    }
-    fn remember_sig(
-        &mut self,
-        sig: &Sig,
-        expires: u64,
-    ) -> impl Future<Output = StoreResult<bool>> + Send {
-        ready(Ok(self.remember_sig_sync(sig, expires)))
-    }
-    fn relay_key(&mut self) -> impl Future<Output = StoreResult<Option<Scalar>>> + Send {
-        ready(Ok(self.state.relay_key))
-    }
-    fn put_relay_key(&mut self, key: &Scalar) -> impl Future<Output = StoreResult<()>> + Send {
-        self.put_relay_key_sync(key);
-        ready(Ok(()))
-    }
-    fn chain(&mut self, coin: &Id) -> impl Future<Output = StoreResult<Vec<ChainEntry>>> + Send {
-        ready(Ok(self
-            .state
-            .chain
-            .get(coin)
-            .map(|c| c.values().cloned().collect())
-            .unwrap_or_default()))
-    }
-    fn coins_by_owner(
-        &mut self,
-        auth: &XOnly,
-    ) -> impl Future<Output = StoreResult<Vec<Id>>> + Send {
-        ready(Ok(self.coins_by_owner_sync(auth)))
-    }
-    fn messages_for(
-        &mut self,
-        auth: &XOnly,
-        after: u64,
-        limit: usize,
-    ) -> impl Future<Output = StoreResult<Vec<MessageEntry>>> + Send {
-        ready(Ok(self.messages_for_sync(auth, after, limit)))
-    }
-    fn next_message_cursor(
-        &mut self,
-        auth: &XOnly,
-    ) -> impl Future<Output = StoreResult<u64>> + Send {
-        ready(Ok(self.next_message_cursor_sync(auth)))
-    }
-    fn batch_lines(
-        &mut self,
-        batch: &Id,
-    ) -> impl Future<Output = StoreResult<Vec<(BatchTransfer, Member)>>> + Send {
-        ready(Ok(self
+    fn batch_lines_sync(&mut self, batch: &Id) -> StoreResult<Vec<(BatchTransfer, Member)>> {
+        Ok(self
             .state
             .lines
             .get(batch)
             .map(|l| l.values().copied().collect())
-            .unwrap_or_default()))
+            .unwrap_or_default())
     }
 }
 
@@ -435,14 +378,8 @@ impl SimRelay {
         // The relay's first start: its signing key, created and stored by
         // the same code the relay runs.
         let mut state = State::default();
-        let mut fresh = [0u8; 32];
-        let key = loop {
-            // Seeded randomness does not fail.
-            let _ = random.fill(&mut fresh);
-            if let Ok(s) = Scalar::from_bytes(&fresh) {
-                break s;
-            }
-        };
+        let key = keys::random_scalar(|b| random.fill(b))
+            .unwrap_or_else(|e| panic!("seeded randomness does not fail: {e}"));
         let mut tx = SimTx {
             state: Cow::Borrowed(&state),
         };

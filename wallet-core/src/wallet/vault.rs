@@ -149,56 +149,13 @@ impl Vault {
         salt: [u8; 16],
         nonce: [u8; 12],
     ) -> Result<Vault, Error> {
-        if password.is_empty() {
-            return Err(Error::EmptyPassword);
-        }
-        params.validate().map_err(Error::CannotSeal)?;
-        let key = derive_key(password, params, &salt).map_err(|e| match e {
-            argon2::Error::OutOfMemory => Error::NotEnoughMemory,
-            argon2::Error::PwdTooLong => Error::CannotSeal("the password is too long"),
-            _ => Error::CannotSeal("the key-derivation settings are invalid"),
-        })?;
-        let aad = associated_data(VAULT_VERSION, params, &salt);
-        let ciphertext = ChaCha20Poly1305::new(&key)
-            .encrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: plaintext,
-                    aad: &aad,
-                },
-            )
-            // Encryption fails only past 256 GiB of plaintext.
-            .map_err(|_| Error::CannotSeal("the data is too large"))?;
-        Ok(Vault {
-            params,
-            salt,
-            nonce,
-            ciphertext,
-        })
+        VaultKey::derive(password, params, salt)?.seal(plaintext, nonce)
     }
 
     /// Decrypts with `password`. A wrong password, or any alteration of the
     /// envelope, is [`Error::WrongPassword`]; no partial plaintext escapes.
     pub fn open(&self, password: &str) -> Result<Vec<u8>, Error> {
-        if password.is_empty() {
-            return Err(Error::WrongPassword);
-        }
-        self.params.validate().map_err(Error::CorruptWalletFile)?;
-        let key = derive_key(password, self.params, &self.salt).map_err(|e| match e {
-            argon2::Error::OutOfMemory => Error::NotEnoughMemory,
-            argon2::Error::PwdTooLong => Error::WrongPassword,
-            _ => Error::CorruptWalletFile("the key-derivation settings are invalid"),
-        })?;
-        let aad = associated_data(VAULT_VERSION, self.params, &self.salt);
-        ChaCha20Poly1305::new(&key)
-            .decrypt(
-                &Nonce::from(self.nonce),
-                Payload {
-                    msg: &self.ciphertext,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| Error::WrongPassword)
+        VaultKey::open(self, password).map(|(_, plaintext)| plaintext)
     }
 
     /// The KDF parameters this vault was sealed with (to decide whether to
@@ -332,6 +289,9 @@ impl fmt::Debug for Vault {
 /// caller MUST pass a fresh random nonce each time (96 random bits: no
 /// repeat is expected before billions of writes). The vaults it makes are
 /// ordinary [`Vault`]s: [`Vault::open`] opens them with the password.
+///
+/// The one place where a password becomes a key and data is encrypted or
+/// decrypted: [`Vault::seal`] and [`Vault::open`] go through it.
 #[derive(Clone)]
 pub struct VaultKey {
     params: KdfParams,
@@ -342,7 +302,7 @@ pub struct VaultKey {
 impl VaultKey {
     /// Runs Argon2id on `password` with `params` and a fresh `salt`, for
     /// sealing new vaults. Refuses an empty password and out-of-bounds
-    /// parameters, like [`Vault::seal`].
+    /// parameters.
     pub fn derive(password: &str, params: KdfParams, salt: [u8; 16]) -> Result<VaultKey, Error> {
         if password.is_empty() {
             return Err(Error::EmptyPassword);
@@ -358,7 +318,9 @@ impl VaultKey {
 
     /// Opens `vault` with `password` and keeps the derived key, so the
     /// caller can read the plaintext and later seal new versions of it
-    /// without running Argon2id again. Fails like [`Vault::open`].
+    /// without running Argon2id again. An empty password (without running
+    /// the KDF), a wrong one, or any alteration of the envelope is
+    /// [`Error::WrongPassword`]; no partial plaintext escapes.
     pub fn open(vault: &Vault, password: &str) -> Result<(VaultKey, Vec<u8>), Error> {
         if password.is_empty() {
             return Err(Error::WrongPassword);
@@ -408,6 +370,7 @@ impl VaultKey {
                     aad: &aad,
                 },
             )
+            // Encryption fails only past 256 GiB of plaintext.
             .map_err(|_| Error::CannotSeal("the data is too large"))?;
         Ok(Vault {
             params: self.params,
