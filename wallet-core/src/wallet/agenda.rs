@@ -24,7 +24,6 @@
 
 use super::model::{Record, Wallet};
 use crate::machine::{Action, Event, TimerTag};
-use std::collections::VecDeque;
 
 /// The first retry of a failed request waits this long; each further
 /// failure doubles it.
@@ -72,10 +71,12 @@ pub enum Next {
 }
 
 /// One record's part of the agenda.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Entry {
     rid: String,
-    acts: VecDeque<Action>,
+    /// In order; a handful at most (a `Vec` costs the web wallet less code
+    /// than a `VecDeque`).
+    acts: Vec<Action>,
     polls: Vec<Action>,
     timers: Vec<TimerTag>,
     failures: u32,
@@ -107,21 +108,30 @@ impl Entry {
         idle.max(self.retry_at).max(self.poll_at)
     }
 
-    /// The earliest time this record has something to do, if any; while
-    /// its polls are out (`polling`), only its timers and actions count.
-    fn wake_at(&self, open: bool, polling: bool) -> Option<u64> {
-        let timer = self.timers.iter().map(|t| t.at.saturating_mul(1000)).min();
-        let act = (!self.acts.is_empty()).then_some(self.retry_at);
-        let poll = (!polling && !self.polls.is_empty()).then_some(self.retry_at.max(self.poll_at));
-        let idle = open && !polling && self.acts.is_empty() && self.polls.is_empty();
-        let resume = idle.then(|| self.resume_at());
-        [timer, act, poll, resume].into_iter().flatten().min()
+    /// The earliest time this record has something to do (`u64::MAX`:
+    /// nothing); while its polls are out (`polling`), only its timers and
+    /// actions count.
+    fn wake_at(&self, open: bool, polling: bool) -> u64 {
+        let mut at = u64::MAX;
+        for t in &self.timers {
+            at = at.min(t.at.saturating_mul(1000));
+        }
+        if !self.acts.is_empty() {
+            at = at.min(self.retry_at);
+        } else if !polling {
+            if !self.polls.is_empty() {
+                at = at.min(self.retry_at.max(self.poll_at));
+            } else if open {
+                at = at.min(self.resume_at());
+            }
+        }
+        at
     }
 }
 
 /// The queued actions, polls and timers of a wallet's records, and when
 /// each may go next. One per host; see the module documentation.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Agenda {
     entries: Vec<Entry>,
 }
@@ -166,7 +176,7 @@ impl Agenda {
                 a => {
                     e.idle_since = None;
                     if !e.acts.contains(&a) {
-                        e.acts.push_back(a);
+                        e.acts.push(a);
                     }
                 }
             }
@@ -187,7 +197,7 @@ impl Agenda {
     pub fn failed(&mut self, rid: &str, action: Action, now_ms: u64) -> (u32, u64) {
         let e = self.entry(rid);
         if !e.acts.contains(&action) {
-            e.acts.push_front(action);
+            e.acts.insert(0, action);
         }
         e.failures += 1;
         let delay = retry_delay_ms(e.failures);
@@ -197,10 +207,11 @@ impl Agenda {
 
     /// A poll of `rid` that started at `started_ms` answered.
     pub fn polled(&mut self, rid: &str, started_ms: u64) {
-        let e = self.entry(rid);
-        e.failures = 0;
-        e.retry_at = 0;
-        e.poll_at = started_ms + POLL_GUARD_MS;
+        if let Some(e) = self.get_mut(rid) {
+            e.failures = 0;
+            e.retry_at = 0;
+            e.poll_at = started_ms + POLL_GUARD_MS;
+        }
     }
 
     /// A poll of `rid` failed; the record waits before it polls again.
@@ -279,8 +290,8 @@ impl Agenda {
             .entries
             .iter_mut()
             .find(|e| mine(e) && ready(e) && !e.acts.is_empty())
-            && let Some(action) = e.acts.pop_front()
         {
+            let action = e.acts.remove(0);
             return Next::Act {
                 rid: e.rid.clone(),
                 action,
@@ -291,15 +302,14 @@ impl Agenda {
             .iter_mut()
             .find(|e| mine(e) && e.due_timers(now_ms))
         {
-            let (due, later) = e
-                .timers
-                .iter()
-                .partition(|t| t.at.saturating_mul(1000) <= now_ms);
-            e.timers = later;
-            let events = due
-                .into_iter()
-                .map(|tag: TimerTag| Event::Timer { tag })
-                .collect();
+            let mut events = Vec::new();
+            e.timers.retain(|&tag| {
+                let due = tag.at.saturating_mul(1000) <= now_ms;
+                if due {
+                    events.push(Event::Timer { tag });
+                }
+                !due
+            });
             return Next::Feed {
                 rid: e.rid.clone(),
                 events,
@@ -317,13 +327,11 @@ impl Agenda {
             return Next::Resume { rid: e.rid.clone() };
         }
         let polling = |e: &Entry| !e.polls.is_empty() && ready(e) && e.poll_at <= now_ms;
-        let wake = self
-            .entries
-            .iter()
-            .filter(|e| mine(e))
-            .filter_map(|e| e.wake_at(is_open(&e.rid), polling(e)))
-            .min();
-        let until_ms = wake.unwrap_or(u64::MAX).clamp(now_ms, now_ms + MAX_WAIT_MS);
+        let mut wake = u64::MAX;
+        for e in self.entries.iter().filter(|e| mine(e)) {
+            wake = wake.min(e.wake_at(is_open(&e.rid), polling(e)));
+        }
+        let until_ms = wake.clamp(now_ms, now_ms + MAX_WAIT_MS);
         let mut polls = Vec::new();
         for e in self.entries.iter_mut().filter(|e| mine(e)) {
             if polling(e) {
@@ -333,7 +341,7 @@ impl Agenda {
         if !polls.is_empty() {
             return Next::Poll { polls, until_ms };
         }
-        if wake.is_none() && !open.iter().any(|r| only.is_none_or(|o| o == *r)) {
+        if wake == u64::MAX && !open.iter().any(|r| only.is_none_or(|o| o == *r)) {
             return Next::Idle;
         }
         Next::Sleep { until_ms }
