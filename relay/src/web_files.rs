@@ -51,8 +51,9 @@ fn mark_fallback(mut resp: FileResponse) -> FileResponse {
 pub struct WebFiles {
     index: PathBuf,
     files: ServeDir<Fallback>,
-    /// The policy for the `index.html` last seen, and when it was seen.
-    csp: Mutex<(Option<Stamp>, HeaderValue)>,
+    /// The policy for the `index.html` last seen (`None` before the first
+    /// request), and that file's stamp (`None`: there was none).
+    csp: Mutex<Option<(Option<Stamp>, HeaderValue)>>,
 }
 
 /// An `index.html` as last read: modification time and length.
@@ -71,11 +72,10 @@ impl WebFiles {
             .precompressed_br()
             .precompressed_gzip()
             .fallback(fallback);
-        let csp = header_value(&policy(&[], &[]));
         WebFiles {
             index,
             files,
-            csp: Mutex::new((None, csp)),
+            csp: Mutex::new(None),
         }
     }
 
@@ -108,8 +108,10 @@ impl WebFiles {
             .map(|m| (m.modified().ok(), m.len()));
         {
             let cached = self.csp.lock().unwrap_or_else(|e| e.into_inner());
-            if cached.0.is_some() && cached.0 == stamp {
-                return cached.1.clone();
+            if let Some((seen, value)) = &*cached
+                && *seen == stamp
+            {
+                return value.clone();
             }
         }
         let value = match tokio::fs::read(&self.index).await {
@@ -119,7 +121,7 @@ impl WebFiles {
                 header_value(&policy(&[], &[]))
             }
         };
-        *self.csp.lock().unwrap_or_else(|e| e.into_inner()) = (stamp, value.clone());
+        *self.csp.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamp, value.clone()));
         value
     }
 }
