@@ -309,3 +309,69 @@ async fn a_real_coin_behind_300_junk_messages_is_received() {
     })
     .await;
 }
+
+/// The page as the relay serves it: Brotli copies over the wire, the hashed
+/// files from the browser's cache on a reload, and the whole wallet (load,
+/// create a wallet, a demo coin) running under the relay's
+/// Content-Security-Policy without one violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wallet_is_served_compressed_cached_and_runs_under_its_csp() {
+    run("served", 120, |s| async move {
+        let page = reqwest::Client::new()
+            .get(&s.base)
+            .header("accept-encoding", "br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.headers()["content-encoding"], "br");
+        let csp = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("'sha256-"), "{csp}");
+
+        // Page::open fails on any CSP violation in the console.
+        let alice = s.browser("alice").await;
+        // What each file cost over the wire (Resource Timing): its .br.
+        let sizes = alice
+            .js(
+                "const e = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')];
+                 return e.map(r => [new URL(r.name).pathname, r.encodedBodySize, r.decodedBodySize, r.transferSize]);",
+                vec![],
+            )
+            .await;
+        let sizes: Vec<(String, u64, u64, u64)> = serde_json::from_value(sizes).unwrap();
+        eprintln!("served: first load (path, encoded, decoded, transfer): {sizes:?}");
+        let mut seen = Vec::new();
+        for (path, encoded, decoded, _) in &sizes {
+            let file = if path == "/" { "index.html" } else { path.trim_start_matches('/') };
+            let Ok(br) = std::fs::metadata(s.dist.join(format!("{file}.br"))) else {
+                continue; // an API request
+            };
+            let raw = std::fs::metadata(s.dist.join(file)).unwrap().len();
+            assert_eq!((*encoded, *decoded), (br.len(), raw), "{path}: not its .br");
+            seen.push(file.rsplit('.').next().unwrap().to_string());
+        }
+        for ext in ["html", "css", "js", "wasm"] {
+            assert!(seen.iter().any(|e| e == ext), "no .{ext} in {sizes:?}");
+        }
+
+        alice.create_wallet("Alice", PW).await;
+        alice.demo_coin(1_000).await;
+        alice.assert_no_csp_violation().await;
+
+        // A reload: the page is asked again, the hashed files are not.
+        alice.reload().await;
+        let again = alice
+            .js(
+                "return performance.getEntriesByType('resource')
+                   .filter(r => /-[0-9a-f]{8,16}(_bg)?\\.(js|wasm|css)$/.test(r.name))
+                   .map(r => [new URL(r.name).pathname, r.transferSize]);",
+                vec![],
+            )
+            .await;
+        let again: Vec<(String, u64)> = serde_json::from_value(again).unwrap();
+        eprintln!("served: after a reload (path, transfer): {again:?}");
+        assert!(again.len() >= 3, "{again:?}");
+        assert!(again.iter().all(|(_, t)| *t == 0), "fetched again: {again:?}");
+        alice.assert_no_csp_violation().await;
+    })
+    .await;
+}
