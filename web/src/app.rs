@@ -112,7 +112,7 @@ pub enum Msg {
     Running(Rc<Host>, bool),
     Lock,
     // ---- coins, receive, send (`app/coins.rs`)
-    /// Ask the relay for demo coins (the amount typed, or `DEMO_DEFAULT`).
+    /// Ask the relay for demo coins (the amount typed).
     Deposit,
     NewAddress,
     Address(Result<String, UiError>),

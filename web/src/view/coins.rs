@@ -50,7 +50,7 @@ impl App {
                 <h2>{"Get demo coins"}</h2>
                 <p class="muted">{format!("The relay's demo network credits demo coins for testing; they have no value. Up to {} per deposit.", sats(max))}</p>
                 <form class="inline" onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::Deposit })}>
-                    <input ref={self.refs.amount.clone()} inputmode="numeric" data-testid="deposit-amount" placeholder={DEMO_DEFAULT.to_string()} aria-label="Amount in satoshis"/>
+                    <input ref={self.refs.amount.clone()} inputmode="numeric" data-testid="deposit-amount" placeholder={format!("e.g. {DEMO_DEFAULT}")} aria-label="Amount in satoshis"/>
                     <button type="submit" disabled={self.busy.is_some()}>{"Get demo coins"}</button>
                 </form>
             </section>
