@@ -33,6 +33,8 @@ pub enum UiError {
     BadAmount,
     /// No coin was chosen.
     NoCoinChosen,
+    /// Join pressed with no invite read (or the text edited since).
+    InviteNotRead,
     /// The browser refused something (clipboard, download).
     Browser(&'static str),
 }
@@ -73,6 +75,7 @@ impl std::fmt::Display for UiError {
             ),
             UiError::BadAmount => f.write_str("Enter an amount as a whole number of satoshis, above zero."),
             UiError::NoCoinChosen => f.write_str("Choose at least one coin."),
+            UiError::InviteNotRead => f.write_str("Read the invite first: press Read invite and check its terms before joining."),
             UiError::Browser(what) => write!(f, "The browser refused to {what}."),
         }
     }
