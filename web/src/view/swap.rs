@@ -180,7 +180,7 @@ impl App {
                         if gives > 0 {
                             <p class="review" data-testid="review-line">{review_line(gives, gets)}</p>
                             if let Some(warning) = overpay_warning(gives, gets) {
-                                <p class="note warn" data-testid="review-warning">{warning}</p>
+                                <p class="note" data-testid="review-warning" role="alert">{warning}</p>
                             }
                         }
                         <button type="submit">{"Join swap"}</button>
