@@ -35,6 +35,8 @@ pub enum UiError {
     DemoTooLarge(u64),
     /// No coin was chosen.
     NoCoinChosen,
+    /// Join pressed with no invite read (or the text edited since).
+    InviteNotRead,
     /// The browser refused something (clipboard, download).
     Browser(&'static str),
 }
@@ -79,6 +81,7 @@ impl std::fmt::Display for UiError {
                 "The demo network gives at most {max} sat at a time. Enter a smaller amount."
             ),
             UiError::NoCoinChosen => f.write_str("Choose at least one coin."),
+            UiError::InviteNotRead => f.write_str("Read the invite first: press Read invite and check its terms before joining."),
             UiError::Browser(what) => write!(f, "The browser refused to {what}."),
         }
     }

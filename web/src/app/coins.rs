@@ -73,6 +73,11 @@ impl App {
         true
     }
 
+    pub(super) fn pick_send_coin(&mut self) -> bool {
+        self.send_pick = Id::parse(&input(&self.refs.send_coin)).ok();
+        true
+    }
+
     pub(super) fn send_coin(&mut self, ctx: &Context<Self>) -> bool {
         let Some(host) = self.host.clone() else {
             return false;
