@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the web wallet (web/, index.html, Trunk.toml) into dist/ with Trunk,
-# offline, in the size-optimised `wasm-release` profile, and prints the size
-# of the wasm (raw and gzip -9). Expects scripts/setup.sh to have run.
+# offline, in the size-optimised `wasm-release` profile; writes a Brotli
+# (quality 11) and a gzip (-9) copy beside every file (`x.br`, `x.gz`: the
+# relay serves them by Accept-Encoding); prints what a first load transfers
+# (scripts/first-load-size.sh). Expects scripts/setup.sh to have run (it
+# installs brotli).
 # Usage: bash scripts/build-web.sh
 set -euo pipefail
 
@@ -14,6 +17,12 @@ export TRUNK_SKIP_VERSION_CHECK=true
 cargo fetch
 echo "build-web: trunk build --release --cargo-profile wasm-release"
 trunk build --release --cargo-profile wasm-release
-for wasm in dist/*.wasm; do
-    echo "build-web: $wasm: $(wc -c <"$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) bytes gzip -9"
-done
+command -v brotli >/dev/null 2>&1 || { echo "build-web: no brotli: run bash scripts/setup.sh" >&2; exit 1; }
+# Trunk writes dist/ anew each build: no stale copy is left behind. -n: no
+# name or time in the gzip header, so a rebuild gives the same bytes.
+while IFS= read -r f; do
+    gzip -9 -n -c "$f" >"$f.gz"
+    brotli -q 11 -c "$f" >"$f.br"
+done < <(find dist -type f ! -name '*.br' ! -name '*.gz')
+echo "build-web: wrote .br (brotli -q 11) and .gz (gzip -9) beside every file in dist/"
+bash scripts/first-load-size.sh dist

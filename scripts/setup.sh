@@ -8,6 +8,7 @@
 #   - apt musl-tools (for the static relay build)
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
 #   - apt chromium and chromium-driver (headless browser tests)
+#   - apt brotli (the web build's precompressed .br copies)
 #   - trunk (cargo install) and wasm-opt (binaryen from npm, into .tools/)
 #
 # Usage: bash scripts/setup.sh [--dry-run]
@@ -85,6 +86,9 @@ missing_debs() {
     if [ -z "$(deb_version musl-tools)" ] || ! command -v musl-gcc >/dev/null 2>&1; then
         missing+=(musl-tools)
     fi
+    if ! command -v brotli >/dev/null 2>&1; then
+        missing+=(brotli)
+    fi
     # chromedriver only drives the chromium of the same version: Debian builds
     # both from one source, so require the two packages at one version.
     local chromium driver
@@ -111,7 +115,7 @@ setup_debs() {
     local debs
     debs=$(missing_debs)
     if [ -z "$debs" ]; then
-        say "apt packages: present (chromium $(deb_version chromium), chromium-driver, musl-tools, cc)"
+        say "apt packages: present (chromium $(deb_version chromium), chromium-driver, musl-tools, brotli, cc)"
         return
     fi
     command -v apt-get >/dev/null 2>&1 || die "need apt-get to install: $debs"

@@ -40,6 +40,7 @@ make_machine() { # DIR DEBS TARGETS WB_VERSION UID HAVE_CC [TRUNK_VERSION [BINAR
     stub "$dir" npm 'exit 0'
     [ "$6" = yes ] && stub "$dir" cc 'exit 0'
     case " $2 " in *" musl-tools="*) stub "$dir" musl-gcc 'exit 0' ;; esac
+    case " $2 " in *" brotli="*) stub "$dir" brotli 'exit 0' ;; esac
     return 0
 }
 
@@ -63,7 +64,7 @@ expect() { # NAME OUTPUT PATTERN [absent]
     fi
 }
 
-all_debs="chromium=156.0-1 chromium-driver=156.0-1 musl-tools=1.2.3-1"
+all_debs="chromium=156.0-1 chromium-driver=156.0-1 musl-tools=1.2.3-1 brotli=1.0.9-2"
 all_targets="x86_64-unknown-linux-gnu wasm32-unknown-unknown x86_64-unknown-linux-musl"
 
 # 1. Everything present: nothing to do.
@@ -77,7 +78,7 @@ expect complete "$out" "setup: done"
 make_machine "$WORK/m2" "" "x86_64-unknown-linux-gnu" "" 1000 no
 out=$(run_setup "$WORK/m2")
 expect fresh "$out" "would run: sudo -n apt-get update"
-expect fresh "$out" "apt-get install -y build-essential musl-tools chromium chromium-driver"
+expect fresh "$out" "apt-get install -y build-essential musl-tools brotli chromium chromium-driver"
 expect fresh "$out" "would run: rustup target add wasm32-unknown-unknown x86_64-unknown-linux-musl"
 expect fresh "$out" "would run: cargo install wasm-bindgen-cli --version $WANT --force"
 expect fresh "$out" "wasm-bindgen-cli --version $WANT --force --locked" absent
@@ -87,7 +88,7 @@ expect fresh "$out" "binaryen@132"
 
 # 3. Wrong wasm-bindgen-cli version, chromium-driver of another version, one
 #    target missing, as root: reinstall only those, no sudo.
-make_machine "$WORK/m3" "chromium=156.0-1 chromium-driver=150.0-1 musl-tools=1.2.3-1" \
+make_machine "$WORK/m3" "chromium=156.0-1 chromium-driver=150.0-1 musl-tools=1.2.3-1 brotli=1.0.9-2" \
     "x86_64-unknown-linux-gnu wasm32-unknown-unknown" "0.2.100" 0 yes 0.22.0 108
 out=$(run_setup "$WORK/m3")
 expect mismatch "$out" "need $WANT (Cargo.lock), found 0.2.100"
@@ -103,6 +104,12 @@ expect mismatch "$out" "found 108"
 make_machine "$WORK/m4" "$all_debs" "x86_64-unknown-linux-gnu" "$WANT" 0 yes 0.21.14 132
 out=$(run_setup "$WORK/m4")
 expect apt-present "$out" "apt-get" absent
+
+# 4b. Only brotli missing: just brotli from apt.
+make_machine "$WORK/m4b" "chromium=156.0-1 chromium-driver=156.0-1 musl-tools=1.2.3-1" \
+    "$all_targets" "$WANT" 0 yes 0.21.14 132
+out=$(run_setup "$WORK/m4b")
+expect brotli-missing "$out" "would run: env DEBIAN_FRONTEND=noninteractive apt-get install -y brotli"
 
 # 5. Cargo.lock parsing: one version, none, two.
 lock="$WORK/Cargo.lock"

@@ -19,8 +19,8 @@ impl Http {
         let base = checked_base(base)?;
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            // Long-polls last at most 30 s at the relay.
-            .timeout(Duration::from_secs(60))
+            // Each request also has its own answer timeout (see `send`).
+            .timeout(Duration::from_secs(70))
             .user_agent(concat!("lockstep-cli/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Transport(e.to_string()))?;
@@ -58,6 +58,9 @@ impl Http {
 
 impl Transport for Http {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, Error> {
+        // The wallets' one answer timeout (wallet-core): 10 s beyond a
+        // long-poll's wait, so a relay that hangs is noticed in seconds.
+        let timeout = Duration::from_millis(req.timeout_ms());
         let url = format!("{}{}", self.base, req.path);
         let mut builder = match req.method {
             Method::Get => self.client.get(url),
@@ -71,6 +74,7 @@ impl Transport for Http {
             builder = builder.header(name.as_str(), value.as_str());
         }
         let resp = builder
+            .timeout(timeout)
             .send()
             .await
             .map_err(|e| Error::Transport(describe(&e)))?;

@@ -11,6 +11,7 @@ use crate::limits::{
 };
 use crate::long_poll::{self, Waiters};
 use crate::store::AnyStore;
+use crate::web_files::WebFiles;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request, State};
@@ -27,12 +28,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
-use tower::ServiceExt;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use wallet_core::serve::decode;
 use wallet_core::serve::{Ctx, Op, Read, ReadReply};
@@ -56,7 +55,7 @@ pub struct Inner {
     pub waiters: Waiters,
     trusted: TrustedProxies,
     slots: Arc<Semaphore>,
-    static_files: Option<ServeDir<ServeFile>>,
+    static_files: Option<WebFiles>,
 }
 
 #[derive(Clone)]
@@ -64,10 +63,7 @@ pub struct AppState(pub Arc<Inner>);
 
 impl AppState {
     pub fn new(store: AnyStore, ctx: Arc<Ctx>, config: Config) -> AppState {
-        let static_files = config
-            .static_dir
-            .as_ref()
-            .map(|d| ServeDir::new(d).fallback(ServeFile::new(d.join("index.html"))));
+        let static_files = config.static_dir.as_deref().map(WebFiles::new);
         AppState(Arc::new(Inner {
             store,
             ctx,
@@ -384,10 +380,7 @@ async fn fallback(State(s): State<AppState>, req: Request) -> Response {
             if req.method() != Method::GET && req.method() != Method::HEAD {
                 return ApiError::MethodNotAllowed.into_response();
             }
-            match files.clone().oneshot(req).await {
-                Ok(resp) => resp.map(Body::new),
-                Err(never) => match never {},
-            }
+            files.serve(req).await
         }
         _ => ApiError::not_found("no such endpoint").into_response(),
     }

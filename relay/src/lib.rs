@@ -12,6 +12,7 @@ pub mod long_poll;
 pub mod random;
 pub mod serve_conn;
 pub mod store;
+pub mod web_files;
 
 use crate::clock::Clock;
 use crate::config::{Config, Database};

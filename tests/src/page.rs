@@ -37,6 +37,7 @@ impl Page {
     }
 
     /// Waits for the app's first render, then starts keeping script errors.
+    /// Panics if the page broke its Content-Security-Policy while loading.
     async fn wait_rendered(&self) {
         self.wait("the app to render", STEP, || async {
             self.js_bool("return document.querySelector('button') !== null")
@@ -45,6 +46,37 @@ impl Page {
         })
         .await;
         self.capture_errors().await;
+        self.assert_no_csp_violation().await;
+    }
+
+    /// The browser console's entries since the last look, as `LEVEL message`.
+    pub async fn console(&self) -> Vec<String> {
+        self.stack.browser_log(&self.client).await
+    }
+
+    /// Panics if the console (since the last look) or the page's
+    /// `securitypolicyviolation` events report a Content-Security-Policy
+    /// violation: the relay's policy must let the whole wallet run.
+    pub async fn assert_no_csp_violation(&self) {
+        let mut found: Vec<String> = self
+            .console()
+            .await
+            .into_iter()
+            .filter(|m| {
+                m.contains("Content Security Policy") || m.contains("Content-Security-Policy")
+            })
+            .collect();
+        found.extend(
+            self.page_errors()
+                .await
+                .into_iter()
+                .filter(|m| m.starts_with("csp: ")),
+        );
+        assert!(
+            found.is_empty(),
+            "{}: Content-Security-Policy violations: {found:#?}",
+            self.name
+        );
     }
 
     /// Keeps the page's uncaught errors and console errors (a wasm trap
@@ -57,6 +89,7 @@ impl Page {
                    const keep = m => window.__e2e.push(String(m).slice(0, 500));
                    window.addEventListener('error', e => keep('error: ' + (e.message || e.error)));
                    window.addEventListener('unhandledrejection', e => keep('rejection: ' + (e.reason && (e.reason.stack || e.reason))));
+                   document.addEventListener('securitypolicyviolation', e => keep('csp: ' + e.violatedDirective + ' blocked ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber));
                    const ce = console.error.bind(console);
                    console.error = (...a) => { keep('console.error: ' + a.join(' ')); ce(...a); };
                  }",

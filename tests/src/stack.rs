@@ -29,6 +29,8 @@ pub struct Stack {
     /// The relay (and page) URL, `http://127.0.0.1:PORT`.
     pub base: String,
     pub data_dir: PathBuf,
+    /// The web build the relay serves (`dist/`, or `LOCKSTEP_DIST`).
+    pub dist: PathBuf,
     relay: tokio::sync::Mutex<Option<relay::Relay>>,
     driver: std::sync::Mutex<Option<Driver>>,
     driver_url: String,
@@ -74,7 +76,7 @@ impl Stack {
         config.database = format!("sqlite://{}", dir.path().join("relay.db").display());
         config.rate_limit = 0;
         config.batch_timeout = batch_timeout;
-        config.static_dir = Some(dist);
+        config.static_dir = Some(dist.clone());
         let relay = relay::start(config, Arc::new(SystemClock))
             .await
             .expect("the relay starts");
@@ -90,6 +92,7 @@ impl Stack {
         Stack {
             base,
             data_dir: dir.path().to_path_buf(),
+            dist,
             relay: tokio::sync::Mutex::new(Some(relay)),
             driver: std::sync::Mutex::new(Some(driver)),
             driver_url,
@@ -104,6 +107,8 @@ impl Stack {
     /// for screenshots, with the wallet page loaded.
     pub async fn browser(self: &Arc<Self>, name: &str) -> Page {
         let caps = json!({
+            // The console (CSP violations included) for Page::console_errors.
+            "goog:loggingPrefs": { "browser": "ALL" },
             "goog:chromeOptions": {
                 "binary": chromium(),
                 "args": [
@@ -146,6 +151,39 @@ impl Stack {
             }
             Err(e) => eprintln!("e2e: no screenshot of {party}/{what}: {e}"),
         }
+    }
+
+    /// The browser console's entries since the last call (chromedriver's
+    /// log endpoint: it drains what it returns), as `LEVEL message`.
+    pub(crate) async fn browser_log(&self, client: &fantoccini::Client) -> Vec<String> {
+        let id = client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a WebDriver session id");
+        let resp = reqwest::Client::new()
+            .post(format!("{}/session/{id}/se/log", self.driver_url))
+            .header("content-type", "application/json")
+            .body(r#"{"type":"browser"}"#)
+            .send()
+            .await
+            .expect("chromedriver answers its log endpoint");
+        let body: Value = serde_json::from_str(&resp.text().await.unwrap_or_default())
+            .expect("chromedriver's log is JSON");
+        let Some(entries) = body["value"].as_array() else {
+            panic!("chromedriver gave no browser log: {body}");
+        };
+        entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["level"].as_str().unwrap_or("?"),
+                    e["message"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
     }
 
     /// `GET` a relay path as JSON (for checks against the relay's own word).

@@ -309,3 +309,271 @@ async fn a_real_coin_behind_300_junk_messages_is_received() {
     })
     .await;
 }
+
+/// The page as the relay serves it: Brotli copies over the wire, the hashed
+/// files from the browser's cache on a reload, and the whole wallet (load,
+/// create a wallet, a demo coin) running under the relay's
+/// Content-Security-Policy without one violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wallet_is_served_compressed_cached_and_runs_under_its_csp() {
+    run("served", 120, |s| async move {
+        let page = reqwest::Client::new()
+            .get(&s.base)
+            .header("accept-encoding", "br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.headers()["content-encoding"], "br");
+        let csp = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("'sha256-"), "{csp}");
+
+        // Page::open fails on any CSP violation in the console.
+        let alice = s.browser("alice").await;
+        // What each file cost over the wire (Resource Timing): its .br.
+        let sizes = alice
+            .js(
+                "const e = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')];
+                 return e.map(r => [new URL(r.name).pathname, r.encodedBodySize, r.decodedBodySize, r.transferSize]);",
+                vec![],
+            )
+            .await;
+        let sizes: Vec<(String, u64, u64, u64)> = serde_json::from_value(sizes).unwrap();
+        eprintln!("served: first load (path, encoded, decoded, transfer): {sizes:?}");
+        let mut seen = Vec::new();
+        for (path, encoded, decoded, _) in &sizes {
+            let file = if path == "/" { "index.html" } else { path.trim_start_matches('/') };
+            let Ok(br) = std::fs::metadata(s.dist.join(format!("{file}.br"))) else {
+                continue; // an API request
+            };
+            let raw = std::fs::metadata(s.dist.join(file)).unwrap().len();
+            assert_eq!((*encoded, *decoded), (br.len(), raw), "{path}: not its .br");
+            seen.push(file.rsplit('.').next().unwrap().to_string());
+        }
+        for ext in ["html", "css", "js", "wasm"] {
+            assert!(seen.iter().any(|e| e == ext), "no .{ext} in {sizes:?}");
+        }
+
+        alice.create_wallet("Alice", PW).await;
+        alice.demo_coin(1_000).await;
+        alice.assert_no_csp_violation().await;
+
+        // A reload: the page is asked again, the hashed files are not.
+        alice.reload().await;
+        let again = alice
+            .js(
+                "return performance.getEntriesByType('resource')
+                   .filter(r => /-[0-9a-f]{8,16}(_bg)?\\.(js|wasm|css)$/.test(r.name))
+                   .map(r => [new URL(r.name).pathname, r.transferSize]);",
+                vec![],
+            )
+            .await;
+        let again: Vec<(String, u64)> = serde_json::from_value(again).unwrap();
+        eprintln!("served: after a reload (path, transfer): {again:?}");
+        assert!(again.len() >= 3, "{again:?}");
+        assert!(again.iter().all(|(_, t)| *t == 0), "fetched again: {again:?}");
+        alice.assert_no_csp_violation().await;
+    })
+    .await;
+}
+
+/// An invite nobody in the test made (its coin does not exist): enough to
+/// read and preview, never to join. `gives` sat offered for `want`.
+fn made_up_invite(seed: u8, gives: u64, want: u64) -> String {
+    use wallet_core::invite::{Invite, Offer};
+    use wallet_core::keys::{Mnemonic, WalletKeys};
+    use wallet_core::{Address, Id, Network};
+    let key = WalletKeys::from_mnemonic(&Mnemonic::from_entropy([seed; 16]))
+        .address(0)
+        .unwrap();
+    let receive = Address {
+        network: Network::Demo,
+        user_pubkey: key.user_pubkey(),
+        auth_pubkey: key.auth_pubkey(),
+    };
+    let offer = Offer {
+        statechain_id: Id::new_v4([seed.wrapping_add(1); 16]),
+        amount: gives,
+    };
+    Invite::new(
+        Network::Demo,
+        Id::new_v4([seed; 16]),
+        vec![offer],
+        want,
+        receive,
+        4_000_000_000,
+    )
+    .unwrap()
+    .encode()
+}
+
+/// The batch id an invite names.
+fn batch_of(invite: &str) -> String {
+    wallet_core::invite::Invite::decode(invite, wallet_core::Network::Demo)
+        .unwrap()
+        .batch_id()
+        .to_string()
+}
+
+/// Whether a `<button>` with this visible text is on the page.
+async fn has_button(p: &Page, label: &str) -> bool {
+    p.js(
+        "return Array.from(document.querySelectorAll('button')).some(b => b.textContent.trim() === arguments[0]);",
+        vec![serde_json::Value::String(label.to_string())],
+    )
+    .await
+        == serde_json::Value::Bool(true)
+}
+
+/// Whether the coin's box in the join picker is ticked.
+async fn join_ticked(p: &Page, coin: &str) -> bool {
+    p.js(
+        "const e = document.querySelector(\"[data-testid='invite-preview'] input[data-coin='\" + arguments[0] + \"']\"); return !!(e && e.checked);",
+        vec![serde_json::Value::String(coin.to_string())],
+    )
+    .await
+        == serde_json::Value::Bool(true)
+}
+
+/// Issue 10 §1: Join acts on the invite that was read. Replacing the text
+/// without pressing Read takes the preview (and the Join button) away;
+/// reading the new text shows its terms, with the join ticks cleared; the
+/// swap joined is the one previewed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_acts_on_the_invite_that_was_read() {
+    run("join-what-you-read", 120, |s| async move {
+        let (alice, a, bob, b) = two_people(&s).await;
+        let x = alice.create_invite(&a, 7_000).await;
+        let y = made_up_invite(0x77, 1, 17_000);
+
+        bob.tab("swap").await;
+        bob.fill("invite-input", &x).await;
+        bob.click("Read invite").await;
+        bob.wait_attr("invite-preview", "data-batch", STEP_WAIT, |v| {
+            v == batch_of(&x)
+        })
+        .await;
+        assert_eq!(bob.attr("invite-preview", "data-gives").await.as_deref(), Some("10000"));
+        assert_eq!(bob.attr("invite-preview", "data-want").await.as_deref(), Some("7000"));
+        bob.click_css(&format!(
+            "[data-testid='invite-preview'] input[data-coin='{b}']"
+        ))
+        .await;
+        assert!(join_ticked(&bob, &b).await);
+        // The Create list has its own ticks.
+        let create_ticked = bob
+            .js(
+                "const e = document.querySelector(\"form [data-testid='coin-picker'] input[data-coin='\" + arguments[0] + \"']\"); return !!(e && e.checked);",
+                vec![serde_json::Value::String(b.clone())],
+            )
+            .await;
+        assert_eq!(create_ticked, serde_json::Value::Bool(false), "the create picker's ticks are separate");
+
+        // Y typed over X, Read not pressed: nothing to join.
+        bob.fill("invite-input", &y).await;
+        bob.wait("the preview to go", STEP_WAIT, || async {
+            bob.text("invite-preview").await.is_none().then_some(())
+        })
+        .await;
+        assert!(!has_button(&bob, "Join swap").await, "no Join without a Read");
+        bob.screenshot("edited-not-read").await;
+
+        // Read Y: its terms, no ticks carried over.
+        bob.click("Read invite").await;
+        bob.wait_attr("invite-preview", "data-batch", STEP_WAIT, |v| {
+            v == batch_of(&y)
+        })
+        .await;
+        assert_eq!(bob.attr("invite-preview", "data-gives").await.as_deref(), Some("1"));
+        assert_eq!(bob.attr("invite-preview", "data-want").await.as_deref(), Some("17000"));
+        assert!(!join_ticked(&bob, &b).await, "the join ticks start empty for a new preview");
+        bob.screenshot("y-read").await;
+
+        // Back to X, read and joined: the swap is X's batch.
+        let answer = bob.join(&x, &b).await;
+        assert!(answer.starts_with("lsj1"));
+        assert_eq!(bob.attr("swap", "data-batch").await, Some(batch_of(&x)));
+    })
+    .await;
+}
+
+/// Issue 10 §1: a wallet cannot join its own invite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_invite_cannot_be_joined() {
+    run("own-invite", 120, |s| async move {
+        let alice = s.browser("alice").await;
+        alice.create_wallet("Alice", PW).await;
+        let a = alice.demo_coin(10_000).await;
+        let _a2 = alice.demo_coin(3_000).await;
+        let x = alice.create_invite(&a, 7_000).await;
+        alice.fill("invite-input", &x).await;
+        alice.click("Read invite").await;
+        alice.wait_for("own-invite").await;
+        let text = alice.text("own-invite").await.unwrap();
+        assert!(text.contains("This is your own invite"), "{text}");
+        assert!(
+            !has_button(&alice, "Join swap").await,
+            "no Join on one's own invite"
+        );
+        alice.screenshot("own-invite").await;
+    })
+    .await;
+}
+
+/// Issue 10 §1: before a join and a send, a review line says what you give
+/// and what you get, and warns when you give much more than you get.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_line_shows_give_and_get_and_warns() {
+    run("review-line", 120, |s| async move {
+        let (alice, a, bob, b) = two_people(&s).await;
+        let x = alice.create_invite(&a, 7_000).await;
+        bob.tab("swap").await;
+        bob.fill("invite-input", &x).await;
+        bob.click("Read invite").await;
+        bob.wait_for("invite-preview").await;
+        bob.click_css(&format!(
+            "[data-testid='invite-preview'] input[data-coin='{b}']"
+        ))
+        .await;
+        bob.wait_for("review-line").await;
+        let line = digits_only(&bob.text("review-line").await.unwrap());
+        assert_eq!(line, "You give 8000 sat · You get 10000 sat");
+        assert!(
+            bob.text("review-warning").await.is_none(),
+            "8 000 for 10 000: no warning"
+        );
+
+        // A made-up invite giving 1 000 sat: 8 000 for it is far too much.
+        bob.fill("invite-input", &made_up_invite(0x55, 1_000, 1_000))
+            .await;
+        bob.click("Read invite").await;
+        bob.wait_attr("invite-preview", "data-gives", STEP_WAIT, |v| v == "1000")
+            .await;
+        bob.click_css(&format!(
+            "[data-testid='invite-preview'] input[data-coin='{b}']"
+        ))
+        .await;
+        bob.wait_for("review-warning").await;
+        let line = digits_only(&bob.text("review-line").await.unwrap());
+        assert_eq!(line, "You give 8000 sat · You get 1000 sat");
+        let warning = digits_only(&bob.text("review-warning").await.unwrap());
+        assert!(warning.contains("7000 sat more than you get"), "{warning}");
+        bob.screenshot("review-warning").await;
+
+        // Sending: the whole coin goes, nothing comes back.
+        bob.tab("send").await;
+        bob.wait_for("review-line").await;
+        let line = digits_only(&bob.text("review-line").await.unwrap());
+        assert!(
+            line.starts_with("You give 8000 sat · You get 0 sat"),
+            "{line}"
+        );
+    })
+    .await;
+}
+
+const STEP_WAIT: Duration = Duration::from_secs(20);
+
+/// Amounts as plain digits (the page groups them with a narrow space).
+fn digits_only(text: &str) -> String {
+    text.replace('\u{202f}', "")
+}

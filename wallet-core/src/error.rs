@@ -45,6 +45,7 @@ pub enum Error {
     CannotSeal(&'static str),
     NotEnoughMemory,
     InvalidSwap(&'static str),
+    OwnInvite,
 }
 
 impl Error {
@@ -85,6 +86,7 @@ impl Error {
             Error::CannotSeal(_) => "cannot_seal",
             Error::NotEnoughMemory => "not_enough_memory",
             Error::InvalidSwap(_) => "invalid_swap",
+            Error::OwnInvite => "own_invite",
         }
     }
 
@@ -198,6 +200,10 @@ impl fmt::Display for Error {
                 "This device ran out of memory while deriving the wallet key. Close other tabs or apps and try again."
             ),
             Error::InvalidSwap(why) => write!(f, "This swap cannot be set up: {why}."),
+            Error::OwnInvite => write!(
+                f,
+                "This is your own invite: send it to the other person, who joins it; then paste their answer under your invite."
+            ),
         }
     }
 }

@@ -112,14 +112,18 @@ pub enum Msg {
     Running(Rc<Host>, bool),
     Lock,
     // ---- coins, receive, send (`app/coins.rs`)
-    /// Ask the relay for demo coins (the amount typed, or `DEMO_DEFAULT`).
+    /// Ask the relay for demo coins (the amount typed).
     Deposit,
     NewAddress,
     Address(Result<String, UiError>),
     Send,
+    /// Another coin was chosen on the send tab.
+    PickSendCoin,
     // ---- swaps (`app/swap.rs`)
-    /// Tick or untick a coin to give.
+    /// Tick or untick a coin to give in a new invite.
     ToggleCoin(Id),
+    /// Tick or untick a coin to give when joining the previewed invite.
+    ToggleJoinCoin(Id),
     CreateInvite,
     InviteMade(Result<String, UiError>),
     CancelInvite(Id),
@@ -129,6 +133,8 @@ pub enum Msg {
     SwapStarted(Result<String, UiError>),
     /// Read the pasted invite and show what it offers.
     JoinPreview,
+    /// The invite text was edited: the preview no longer matches it.
+    InviteEdited,
     Join,
     /// Joined: the answer to send back, and the swap's record id.
     Joined(Result<(String, String), UiError>),
@@ -146,6 +152,24 @@ pub enum Msg {
     ExportProofs,
     /// Delete the wallet: `false` asks, `true` deletes.
     Delete(bool),
+}
+
+/// A read invite: its text, kept so that Join acts on exactly what was
+/// previewed (never on the text field, which may have changed since).
+pub(crate) struct JoinPreview {
+    pub(crate) code: String,
+    pub(crate) invite: Invite,
+}
+
+/// Ticks or unticks `id` in a coin picker's list.
+fn toggle(ticks: &mut Vec<Id>, id: Id) -> bool {
+    match ticks.iter().position(|ticked| *ticked == id) {
+        Some(index) => {
+            ticks.remove(index);
+        }
+        None => ticks.push(id),
+    }
+    true
 }
 
 #[derive(Default)]
@@ -212,13 +236,20 @@ pub struct App {
     pub(crate) online: bool,
     pub(crate) config_ok: bool,
     pub(crate) refs: Refs,
-    /// Coins ticked on the swap page (a list: few, and one tree type less).
-    pub(crate) selected: Vec<Id>,
+    /// Coins ticked to give in a new invite (a list: few, and one tree
+    /// type less).
+    pub(crate) create_ticks: Vec<Id>,
+    /// Coins ticked to give when joining the previewed invite; cleared
+    /// whenever the preview changes.
+    pub(crate) join_ticks: Vec<Id>,
+    /// The coin chosen on the send tab (`None`: the first one listed).
+    pub(crate) send_pick: Option<Id>,
     pub(crate) last_address: Option<String>,
     pub(crate) last_invite: Option<String>,
     /// The join answer this wallet made, with its swap's record id.
     pub(crate) last_answer: Option<(String, String)>,
-    pub(crate) join_preview: Option<Invite>,
+    /// The invite last read, exactly as joining will use it.
+    pub(crate) join_preview: Option<JoinPreview>,
     pub(crate) open_swap: Option<String>,
     /// An invite that arrived as a link (`#join=lsi1…`), to join once a
     /// wallet is open.
@@ -348,7 +379,9 @@ impl Component for App {
             online: browser::online(),
             config_ok: false,
             refs: Refs::default(),
-            selected: Vec::new(),
+            create_ticks: Vec::new(),
+            join_ticks: Vec::new(),
+            send_pick: None,
             last_address: None,
             last_invite: None,
             last_answer: None,
@@ -454,14 +487,17 @@ impl Component for App {
             Msg::NewAddress => self.new_address(ctx),
             Msg::Address(result) => self.address_made(result),
             Msg::Send => self.send_coin(ctx),
+            Msg::PickSendCoin => self.pick_send_coin(),
             // swaps: app/swap.rs
-            Msg::ToggleCoin(id) => self.toggle_coin(id),
+            Msg::ToggleCoin(id) => toggle(&mut self.create_ticks, id),
+            Msg::ToggleJoinCoin(id) => toggle(&mut self.join_ticks, id),
             Msg::CreateInvite => self.create_invite(ctx),
             Msg::InviteMade(result) => self.invite_made(result),
             Msg::CancelInvite(id) => self.cancel_invite(ctx, id),
             Msg::AcceptAnswer => self.accept_answer(ctx),
             Msg::SwapStarted(result) => self.swap_started(result),
             Msg::JoinPreview => self.read_invite(),
+            Msg::InviteEdited => self.invite_edited(),
             Msg::Join => self.join(ctx),
             Msg::Joined(result) => self.joined(result),
             Msg::OpenSwap(rid) => self.show_swap(rid),

@@ -31,8 +31,12 @@ pub enum UiError {
     BadBackup,
     /// A number field is not a whole number in range.
     BadAmount,
+    /// More demo coins than the relay's demo network gives at once.
+    DemoTooLarge(u64),
     /// No coin was chosen.
     NoCoinChosen,
+    /// Join pressed with no invite read (or the text edited since).
+    InviteNotRead,
     /// The browser refused something (clipboard, download).
     Browser(&'static str),
 }
@@ -72,7 +76,12 @@ impl std::fmt::Display for UiError {
                 "This file is not a Lockstep wallet backup, or it is damaged.",
             ),
             UiError::BadAmount => f.write_str("Enter an amount as a whole number of satoshis, above zero."),
+            UiError::DemoTooLarge(max) => write!(
+                f,
+                "The demo network gives at most {max} sat at a time. Enter a smaller amount."
+            ),
             UiError::NoCoinChosen => f.write_str("Choose at least one coin."),
+            UiError::InviteNotRead => f.write_str("Read the invite first: press Read invite and check its terms before joining."),
             UiError::Browser(what) => write!(f, "The browser refused to {what}."),
         }
     }
@@ -139,6 +148,7 @@ mod tests {
             UiError::WordMismatch(3),
             UiError::BadBackup,
             UiError::BadAmount,
+            UiError::DemoTooLarge(100_000),
             UiError::NoCoinChosen,
             UiError::Browser("copy to the clipboard"),
             UiError::Core(Error::WrongPassword),

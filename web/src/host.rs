@@ -224,6 +224,15 @@ impl Host {
             reports: RefCell::default(),
             notify,
         });
+        // When the relay answers again, nothing waits out its retry delay.
+        let weak = Rc::downgrade(&host);
+        host.env.net.on_change(Rc::new(move || {
+            if let Some(h) = weak.upgrade()
+                && !h.env.net.unreachable()
+            {
+                h.relay_back();
+            }
+        }));
         let h = host.clone();
         spawn_local(async move {
             let now = h.env.now();
@@ -239,6 +248,19 @@ impl Host {
         spawn_local(host.clone().watch_incoming());
         spawn_local(host.clone().keep_lease());
         host
+    }
+
+    /// The relay answered after failures: every worker and the incoming
+    /// watcher go again now instead of at the end of their backoff.
+    fn relay_back(&self) {
+        if self.stopped.get() {
+            return;
+        }
+        self.agenda.borrow_mut().retry_now();
+        for s in self.signals.borrow().values() {
+            s.kick();
+        }
+        self.incoming.kick();
     }
 
     /// Stops every task; nothing is written after this.

@@ -50,13 +50,14 @@ impl NetStatus {
     }
 }
 
-/// `fetch` to the relay at `base` ("" = this page's origin).
+/// `fetch` to the relay at `base` ("" = this page's origin). A request
+/// that gets no answer within `HttpRequest::timeout_ms` (10 s beyond a
+/// long-poll's wait) is aborted: a relay that hangs shows as unreachable
+/// within seconds.
 #[derive(Clone)]
 pub struct FetchTransport {
     pub base: String,
     pub status: Rc<NetStatus>,
-    /// Longest a request may take, long-polls included (ms).
-    pub timeout_ms: i32,
 }
 
 impl FetchTransport {
@@ -64,7 +65,6 @@ impl FetchTransport {
         FetchTransport {
             base: String::new(),
             status,
-            timeout_ms: 45_000,
         }
     }
 }
@@ -116,7 +116,7 @@ impl FetchTransport {
         guard.timer = window
             .set_timeout_with_callback_and_timeout_and_arguments_0(
                 abort.unchecked_ref(),
-                self.timeout_ms,
+                request.timeout_ms().min(i32::MAX as u64) as i32,
             )
             .ok();
         let init = web_sys::RequestInit::new();

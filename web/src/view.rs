@@ -42,6 +42,22 @@ pub fn sats(amount: u64) -> String {
     format!("{out} sat")
 }
 
+/// The review line before a join or a send: "You give X · You get Y".
+pub fn review_line(give: u64, get: u64) -> String {
+    format!("You give {} · You get {}", sats(give), sats(get))
+}
+
+/// A warning when a swap gives much more than it gets (over one and a
+/// half times as much), saying by how much; `None` otherwise.
+pub fn overpay_warning(give: u64, get: u64) -> Option<String> {
+    (u128::from(give) * 2 > u128::from(get) * 3).then(|| {
+        format!(
+            "Check the amounts: you give {} more than you get.",
+            sats(give - get)
+        )
+    })
+}
+
 /// The first 8 characters of an id, for lists.
 pub fn short_id(id: &Id) -> String {
     id.to_string().chars().take(8).collect()
@@ -209,6 +225,35 @@ mod tests {
         assert_eq!(invite_from_hash("#join=lsj1abc"), None);
         assert_eq!(invite_from_hash(""), None);
         assert_eq!(invite_from_hash("#other"), None);
+    }
+
+    #[test]
+    fn review_line_and_overpay_warning() {
+        assert_eq!(
+            review_line(8_000, 10_000),
+            "You give 8\u{202f}000 sat · You get 10\u{202f}000 sat"
+        );
+        assert_eq!(
+            review_line(8_000, 0),
+            "You give 8\u{202f}000 sat · You get 0 sat"
+        );
+        // Up to one and a half times what you get: no warning.
+        assert_eq!(overpay_warning(8_000, 10_000), None);
+        assert_eq!(overpay_warning(15_000, 10_000), None);
+        assert_eq!(
+            overpay_warning(15_001, 10_000).as_deref(),
+            Some("Check the amounts: you give 5\u{202f}001 sat more than you get.")
+        );
+        assert_eq!(
+            overpay_warning(8_000, 1_000).as_deref(),
+            Some("Check the amounts: you give 7\u{202f}000 sat more than you get.")
+        );
+        assert_eq!(
+            overpay_warning(17_000, 1).as_deref(),
+            Some("Check the amounts: you give 16\u{202f}999 sat more than you get.")
+        );
+        assert!(overpay_warning(u64::MAX, u64::MAX / 2).is_some());
+        assert_eq!(overpay_warning(u64::MAX, u64::MAX), None);
     }
 
     #[test]

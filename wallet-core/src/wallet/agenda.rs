@@ -224,6 +224,15 @@ impl Agenda {
         (e.failures, delay)
     }
 
+    /// The relay answered again after failures: every record waiting to
+    /// retry may go at once (a host that noticed the relay is back).
+    pub fn retry_now(&mut self) {
+        for e in &mut self.entries {
+            e.failures = 0;
+            e.retry_at = 0;
+        }
+    }
+
     /// Something outside the agenda may have changed (a user acted, another
     /// party moved): idle records are resumed and polls may start at once.
     pub fn wake(&mut self) {

@@ -274,3 +274,26 @@ fn waking_lets_an_idle_record_resume_and_a_guarded_poll_go_at_once() {
         Next::Resume { rid: B.into() }
     );
 }
+
+#[test]
+fn a_relay_that_answers_again_ends_every_retry_wait() {
+    let mut g = Agenda::new();
+    g.add(A, vec![unlock(1)]);
+    g.add(B, vec![watch(0)]);
+    assert_eq!(g.next_among(&[A, B], None, 0), act(A, unlock(1)));
+    g.failed(A, unlock(1), 0);
+    g.failed(A, unlock(1), 1_000);
+    assert!(matches!(
+        g.next_among(&[A, B], None, 1_000),
+        Next::Poll { .. }
+    ));
+    g.poll_failed(B, 1_000);
+    assert!(matches!(
+        g.next_among(&[A, B], None, 1_001),
+        Next::Sleep { .. }
+    ));
+    g.retry_now();
+    assert_eq!(g.next_among(&[A, B], None, 1_001), act(A, unlock(1)));
+    // The count starts again: a new failure waits the first delay.
+    assert_eq!(g.failed(A, unlock(1), 1_001), (1, RETRY_FIRST_MS));
+}

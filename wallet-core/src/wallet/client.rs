@@ -29,6 +29,28 @@ pub struct HttpRequest {
     pub body: Option<String>,
 }
 
+/// How long any request may go unanswered before a host gives up on it
+/// (and shows the relay as unreachable), beyond the time a long-poll asked
+/// the relay to wait.
+pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
+
+impl HttpRequest {
+    /// The seconds this request asks the relay to hold it (`wait=`), if any.
+    pub fn wait_secs(&self) -> Option<u64> {
+        let (_, query) = self.path.split_once('?')?;
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("wait="))
+            .and_then(|v| v.parse().ok())
+    }
+
+    /// How long a host lets this request run: [`REQUEST_TIMEOUT_MS`], plus
+    /// the wait of a long-poll.
+    pub fn timeout_ms(&self) -> u64 {
+        REQUEST_TIMEOUT_MS + self.wait_secs().unwrap_or(0).min(60) * 1000
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     pub status: u16,
@@ -256,6 +278,31 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn get(path: &str) -> HttpRequest {
+        HttpRequest {
+            method: Method::Get,
+            path: path.into(),
+            body: None,
+        }
+    }
+
+    #[test]
+    fn a_request_times_out_after_ten_seconds_beyond_its_wait() {
+        assert_eq!(get("/info/config").timeout_ms(), 10_000);
+        assert_eq!(
+            get("/transfer/batch/x?wait=25&since=3").timeout_ms(),
+            35_000
+        );
+        assert_eq!(
+            get("/transfer/batch/x?since=3&wait=10").wait_secs(),
+            Some(10)
+        );
+        // A nonsense or huge wait does not make a request wait forever.
+        assert_eq!(get("/x?wait=lots").timeout_ms(), 10_000);
+        assert_eq!(get("/x?wait=99999").timeout_ms(), 70_000);
+        assert_eq!(get("/x?await=5").wait_secs(), None);
+    }
 
     #[test]
     fn error_answers_become_relay_errors() {

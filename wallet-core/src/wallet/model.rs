@@ -296,6 +296,17 @@ impl Wallet {
             .ok_or_else(|| Error::UnknownRecord(batch_id.to_string()))
     }
 
+    /// Whether this wallet made `invite`: it is still waiting for an answer
+    /// here, or it offers a coin this wallet holds. Such an invite is for
+    /// the other person to join, never this wallet.
+    pub fn is_own_invite(&self, invite: &Invite) -> bool {
+        self.invites.contains_key(&invite.batch_id())
+            || invite
+                .gives()
+                .iter()
+                .any(|offer| self.coins.contains_key(&offer.statechain_id))
+    }
+
     /// Joins someone's invite with `coins`: returns the join answer to send
     /// back, and starts this wallet's side of the swap at once.
     pub fn join_invite(
@@ -308,6 +319,9 @@ impl Wallet {
         now: u64,
     ) -> Result<(JoinAnswer, String, Vec<Action>), Error> {
         let invite = Invite::decode(invite_code, self.network)?;
+        if self.is_own_invite(&invite) {
+            return Err(Error::OwnInvite);
+        }
         let gives = self.offers(coins, false)?;
         let index = self.next_index;
         let receive = self.address_at(keys, index)?;
@@ -678,4 +692,88 @@ pub fn receive_rid(coin: &Id, index: u32) -> String {
 pub fn parse_receive_rid(rid: &str) -> Option<(Id, u32)> {
     let (coin, index) = rid.strip_prefix("receive:")?.split_once(':')?;
     Some((Id::parse(coin).ok()?, index.parse().ok()?))
+}
+
+#[cfg(test)]
+mod own_invite_tests {
+    //! A wallet never joins an invite it made (issue 10 §1).
+    use super::*;
+    use crate::entropy::{Entropy, SeededEntropy};
+    use crate::keys::Mnemonic;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn coin(rng: &mut SeededEntropy, amount: u64) -> OwnedCoin {
+        OwnedCoin {
+            statechain_id: rng.uuid_v4(),
+            amount,
+            aggregated_pubkey: rng.scalar().public(),
+            seq: 0,
+            index: 0,
+        }
+    }
+
+    fn wallet_with(coins: &[&OwnedCoin]) -> Wallet {
+        let mut wallet = Wallet::new("w", Network::Demo);
+        for c in coins {
+            wallet.coins.insert(c.statechain_id, (*c).clone());
+        }
+        wallet
+    }
+
+    #[test]
+    fn a_wallet_refuses_to_join_its_own_invite() {
+        let mut rng = SeededEntropy::new(7);
+        let keys = WalletKeys::from_mnemonic(&Mnemonic::from_entropy([3; 16]));
+        let (give, other) = (coin(&mut rng, 10_000), coin(&mut rng, 8_000));
+        let mut me = wallet_with(&[&give, &other]);
+        let invite = me
+            .create_invite(
+                &keys,
+                &[give.statechain_id],
+                7_000,
+                rng.uuid_v4(),
+                NOW + 600,
+                NOW,
+            )
+            .unwrap();
+        assert!(me.is_own_invite(&invite));
+        let joined = me.join_invite(
+            &keys,
+            &invite.encode(),
+            &[other.statechain_id],
+            false,
+            1000,
+            NOW,
+        );
+        assert_eq!(joined.err(), Some(Error::OwnInvite));
+        assert_eq!(Error::OwnInvite.code(), "own_invite");
+        assert!(
+            Error::OwnInvite
+                .to_string()
+                .starts_with("This is your own invite")
+        );
+        // Once the pending invite is forgotten, its coin still gives it away.
+        me.invites.clear();
+        assert!(me.is_own_invite(&invite));
+
+        // Someone else's wallet may join it.
+        let theirs = coin(&mut rng, 8_000);
+        let mut them = wallet_with(&[&theirs]);
+        assert!(!them.is_own_invite(&invite));
+        let their_keys = WalletKeys::from_mnemonic(&Mnemonic::from_entropy([4; 16]));
+        assert!(
+            them.join_invite(
+                &their_keys,
+                &invite.encode(),
+                &[theirs.statechain_id],
+                false,
+                1000,
+                NOW
+            )
+            .is_ok()
+        );
+    }
 }

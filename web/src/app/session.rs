@@ -8,7 +8,6 @@ use crate::host::Host;
 use crate::secrets;
 use crate::store::{LeaseDecision, WalletMeta};
 use std::rc::Rc;
-use wallet_core::invite::Invite;
 use wallet_core::keys::{Mnemonic, WalletKeys};
 use yew::prelude::*;
 
@@ -139,9 +138,9 @@ impl App {
         self.open_swap = None;
         self.host = Some(host.clone());
         self.screen = Screen::Wallet;
-        if let Some(code) = &self.linked_invite {
+        if let Some(code) = self.linked_invite.clone() {
             self.tab = Tab::Swap;
-            self.join_preview = Invite::decode(code, self.network()).ok();
+            let _ = self.preview(&code);
         }
         self.refresh_list(ctx);
         if find_coins {
@@ -177,7 +176,9 @@ impl App {
         }
         self.phrase = None;
         self.unlocked = None;
-        self.selected.clear();
+        self.create_ticks.clear();
+        self.join_ticks.clear();
+        self.send_pick = None;
         self.last_address = None;
         self.last_invite = None;
         self.last_answer = None;

@@ -2,31 +2,22 @@
 //! swap from the join answer, joining an invite (also from a link), and the
 //! user's confirm / abort.
 
-use super::{App, Msg, Screen, Tab, input, parse_amount, send};
+use super::{App, JoinPreview, Msg, Screen, Tab, input, parse_amount, send};
 use crate::browser;
 use crate::errors::UiError;
 use wallet_core::Id;
 use wallet_core::invite::Invite;
 use wallet_core::machine::Event;
+use wallet_core::wallet::Wallet;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 impl App {
-    pub(super) fn toggle_coin(&mut self, id: Id) -> bool {
-        match self.selected.iter().position(|chosen| *chosen == id) {
-            Some(index) => {
-                self.selected.remove(index);
-            }
-            None => self.selected.push(id),
-        }
-        true
-    }
-
     pub(super) fn create_invite(&mut self, ctx: &Context<Self>) -> bool {
         let Some(host) = self.host.clone() else {
             return false;
         };
-        let Some(coins) = self.chosen_coins() else {
+        let Some(coins) = self.chosen_coins(false) else {
             return true;
         };
         let want = match parse_amount(&input(&self.refs.want)) {
@@ -42,10 +33,14 @@ impl App {
         true
     }
 
-    /// The coins ticked to give, in order: `None` (and the error shown) if
-    /// none is.
-    fn chosen_coins(&mut self) -> Option<Vec<Id>> {
-        let mut coins = self.selected.clone();
+    /// The coins ticked to give (in the join picker, or the create one),
+    /// those still free, in order: `None` (and the error shown) if none is.
+    fn chosen_coins(&mut self, join: bool) -> Option<Vec<Id>> {
+        let mut coins: Vec<Id> = self
+            .ticked(join)
+            .into_iter()
+            .map(|(coin, _)| coin)
+            .collect();
         wallet_core::util::sort_small(&mut coins);
         if coins.is_empty() {
             self.fail(UiError::NoCoinChosen);
@@ -57,7 +52,7 @@ impl App {
     pub(super) fn invite_made(&mut self, result: Result<String, UiError>) -> bool {
         match result {
             Ok(code) => {
-                self.selected.clear();
+                self.create_ticks.clear();
                 self.error = None;
                 self.last_invite = Some(code);
             }
@@ -105,16 +100,35 @@ impl App {
 
     pub(super) fn read_invite(&mut self) -> bool {
         let code = input(&self.refs.invite);
-        match Invite::decode(code.trim(), self.network()) {
-            Ok(invite) => {
-                self.error = None;
-                self.join_preview = Some(invite);
-            }
-            Err(e) => {
-                self.join_preview = None;
-                self.fail(e.into());
-            }
+        match self.preview(&code) {
+            Ok(()) => self.error = None,
+            Err(e) => self.fail(e),
         }
+        true
+    }
+
+    /// Shows `code`'s invite as the one Join acts on (or none, if it is
+    /// not an invite); the join ticks start afresh either way.
+    pub(super) fn preview(&mut self, code: &str) -> Result<(), UiError> {
+        self.join_ticks.clear();
+        self.join_preview = None;
+        let code = code.trim();
+        let invite = Invite::decode(code, self.network())?;
+        self.join_preview = Some(JoinPreview {
+            code: code.to_string(),
+            invite,
+        });
+        Ok(())
+    }
+
+    /// The invite text changed after a Read: the preview (and Join) go
+    /// until it is read again.
+    pub(super) fn invite_edited(&mut self) -> bool {
+        if self.join_preview.is_none() {
+            return false;
+        }
+        self.join_preview = None;
+        self.join_ticks.clear();
         true
     }
 
@@ -122,10 +136,17 @@ impl App {
         let Some(host) = self.host.clone() else {
             return false;
         };
-        let Some(coins) = self.chosen_coins() else {
+        let Some(code) = self
+            .join_preview
+            .as_ref()
+            .map(|preview| preview.code.clone())
+        else {
+            self.fail(UiError::InviteNotRead);
             return true;
         };
-        let code = input(&self.refs.invite);
+        let Some(coins) = self.chosen_coins(true) else {
+            return true;
+        };
         send(ctx, async move {
             Msg::Joined(host.join_invite(&code, &coins).await)
         });
@@ -135,7 +156,7 @@ impl App {
     pub(super) fn joined(&mut self, result: Result<(String, String), UiError>) -> bool {
         match result {
             Ok((answer, rid)) => {
-                self.selected.clear();
+                self.join_ticks.clear();
                 self.join_preview = None;
                 self.linked_invite = None;
                 browser::clear_hash();
@@ -171,7 +192,7 @@ impl App {
         if self.screen == Screen::Wallet {
             self.tab = Tab::Swap;
             self.open_swap = None;
-            self.join_preview = Invite::decode(&code, self.network()).ok();
+            let _ = self.preview(&code);
             if let Some(text_area) = self.refs.invite.cast::<HtmlTextAreaElement>() {
                 text_area.set_value(&code);
             }
@@ -179,4 +200,33 @@ impl App {
         self.linked_invite = Some(code);
         true
     }
+}
+
+impl App {
+    /// The coins ticked in one picker (`join`, or the create one) that are
+    /// still free to give, with their amounts: exactly what a join or an
+    /// invite will use, and what the review line adds up.
+    pub(crate) fn ticked(&self, join: bool) -> Vec<(Id, u64)> {
+        let Some(host) = &self.host else {
+            return Vec::new();
+        };
+        let wallet = host.wallet.borrow();
+        ticked_in(
+            &wallet,
+            if join {
+                &self.join_ticks
+            } else {
+                &self.create_ticks
+            },
+        )
+    }
+}
+
+fn ticked_in(wallet: &Wallet, ticks: &[Id]) -> Vec<(Id, u64)> {
+    wallet
+        .available()
+        .iter()
+        .filter(|coin| ticks.contains(&coin.statechain_id))
+        .map(|coin| (coin.statechain_id, coin.amount))
+        .collect()
 }

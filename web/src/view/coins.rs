@@ -3,7 +3,7 @@
 
 use super::widgets::{Checks, CopyButton, Qr};
 use crate::app::{App, DEMO_DEFAULT, Msg};
-use crate::view::{self, sats, short_id};
+use crate::view::{self, review_line, sats, short_id};
 use wallet_core::wallet::{Record, Wallet};
 use yew::prelude::*;
 
@@ -50,7 +50,7 @@ impl App {
                 <h2>{"Get demo coins"}</h2>
                 <p class="muted">{format!("The relay's demo network credits demo coins for testing; they have no value. Up to {} per deposit.", sats(max))}</p>
                 <form class="inline" onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::Deposit })}>
-                    <input ref={self.refs.amount.clone()} inputmode="numeric" data-testid="deposit-amount" placeholder={DEMO_DEFAULT.to_string()} aria-label="Amount in satoshis"/>
+                    <input ref={self.refs.amount.clone()} inputmode="numeric" data-testid="deposit-amount" placeholder={format!("e.g. {DEMO_DEFAULT}")} aria-label="Amount in satoshis"/>
                     <button type="submit" disabled={self.busy.is_some()}>{"Get demo coins"}</button>
                 </form>
             </section>
@@ -137,6 +137,11 @@ impl App {
     pub(crate) fn send_tab(&self, ctx: &Context<Self>, wallet: &Wallet) -> Html {
         let link = ctx.link();
         let available = wallet.available();
+        // The coin the select shows: the one picked, or the first.
+        let chosen = available
+            .iter()
+            .find(|coin| Some(coin.statechain_id) == self.send_pick)
+            .or(available.first());
         html! {
             <section class="card">
                 <h2>{"Send a coin"}</h2>
@@ -145,14 +150,17 @@ impl App {
                 } else {
                     <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::Send })}>
                         <label>{"Coin"}
-                            <select ref={self.refs.send_coin.clone()} data-testid="send-coin">
+                            <select ref={self.refs.send_coin.clone()} data-testid="send-coin" onchange={link.callback(|_| Msg::PickSendCoin)}>
                                 { for available.iter().map(|coin| html! {
-                                    <option value={coin.statechain_id.to_string()}>{format!("{} · {}", sats(coin.amount), short_id(&coin.statechain_id))}</option>
+                                    <option value={coin.statechain_id.to_string()} selected={chosen.is_some_and(|chosen| chosen.statechain_id == coin.statechain_id)}>{format!("{} · {}", sats(coin.amount), short_id(&coin.statechain_id))}</option>
                                 }) }
                             </select>
                         </label>
                         <label>{"To address"}<input ref={self.refs.address.clone()} data-testid="send-address" placeholder="tml1…" autocomplete="off" spellcheck="false"/></label>
                         <p class="muted">{"A statecoin moves whole: the receiver gets the entire coin."}</p>
+                        if let Some(coin) = chosen {
+                            <p class="review" data-testid="review-line">{review_line(coin.amount, 0)}</p>
+                        }
                         <button type="submit" disabled={self.busy.is_some()}>{"Send coin"}</button>
                     </form>
                 }

@@ -5,14 +5,17 @@ use super::widgets::{Checks, CopyButton, Qr};
 use crate::app::{App, Msg, Tab};
 use crate::browser;
 use crate::clock::swap_countdown;
-use crate::view::{sats, short_id};
+use crate::view::{overpay_warning, review_line, sats, short_id};
+use wallet_core::invite::Invite;
 use wallet_core::machine::Event;
 use wallet_core::machine::swap::{GetState, Swap, SwapPhase};
 use wallet_core::wallet::{Record, Wallet};
 use yew::prelude::*;
 
 impl App {
-    fn coin_picker(&self, ctx: &Context<Self>, wallet: &Wallet) -> Html {
+    /// The coins to give: for a new invite, or (`join`) for joining the
+    /// previewed one. Each has its own ticks.
+    fn coin_picker(&self, ctx: &Context<Self>, wallet: &Wallet, join: bool) -> Html {
         let link = ctx.link();
         let available = wallet.available();
         if available.is_empty() {
@@ -23,10 +26,11 @@ impl App {
                 <legend>{"Coins to give"}</legend>
                 { for available.iter().map(|coin| {
                     let id = coin.statechain_id;
+                    let ticks = if join { &self.join_ticks } else { &self.create_ticks };
                     html! {
                         <label class="check-line">
-                            <input type="checkbox" data-coin={id.to_string()} checked={self.selected.contains(&id)}
-                                onchange={link.callback(move |_| Msg::ToggleCoin(id))}/>
+                            <input type="checkbox" data-coin={id.to_string()} checked={ticks.contains(&id)}
+                                onchange={link.callback(move |_| if join { Msg::ToggleJoinCoin(id) } else { Msg::ToggleCoin(id) })}/>
                             {format!(" {} · {}", sats(coin.amount), short_id(&id))}
                         </label>
                     }
@@ -111,7 +115,7 @@ impl App {
                     </div>
                 } else {
                     <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::CreateInvite })}>
-                        { self.coin_picker(ctx, wallet) }
+                        { self.coin_picker(ctx, wallet, false) }
                         <label>{"Amount wanted (sat)"}<input ref={self.refs.want.clone()} inputmode="numeric" data-testid="want-amount" placeholder="e.g. 7000"/></label>
                         <button type="submit">{"Create invite"}</button>
                     </form>
@@ -136,22 +140,53 @@ impl App {
             <section class={classes!("card", (self.linked_invite.is_some() || self.join_preview.is_some()).then_some("first"))}>
                 <h2>{"Join a swap invite"}</h2>
                 <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::JoinPreview })}>
-                    <label>{"Paste the invite (lsi1…)"}<textarea ref={self.refs.invite.clone()} rows="3" data-testid="invite-input" spellcheck="false" defaultvalue={self.linked_invite.clone().unwrap_or_default()}/></label>
+                    <label>{"Paste the invite (lsi1…)"}<textarea ref={self.refs.invite.clone()} rows="3" data-testid="invite-input" spellcheck="false" defaultvalue={self.linked_invite.clone().unwrap_or_default()}
+                        oninput={link.callback(|_| Msg::InviteEdited)}/></label>
                     <button type="submit" class="secondary">{"Read invite"}</button>
                 </form>
-                if let Some(invite) = &self.join_preview {
-                    <div class="preview" data-testid="invite-preview">
-                        <p>{format!("They give {} in {} coin{} and want at least {} in return.",
-                            sats(invite.gives_total() as u64), invite.gives().len(), if invite.gives().len() == 1 { "" } else { "s" }, sats(invite.want()))}</p>
-                        <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::Join })}>
-                            { self.coin_picker(ctx, wallet) }
-                            <button type="submit">{"Join swap"}</button>
-                        </form>
-                    </div>
+                if let Some(preview) = &self.join_preview {
+                    { self.join_preview_box(ctx, wallet, &preview.invite) }
                 }
             </section>
             </div>
             </>
+        }
+    }
+
+    /// The read invite's terms; then, unless this wallet made it, the join
+    /// picker, the review line and Join.
+    fn join_preview_box(&self, ctx: &Context<Self>, wallet: &Wallet, invite: &Invite) -> Html {
+        let link = ctx.link();
+        let gets = u64::try_from(invite.gives_total()).unwrap_or(u64::MAX);
+        let count = invite.gives().len();
+        let terms = format!(
+            "They give {} in {} coin{} and want at least {} in return.",
+            sats(gets),
+            count,
+            if count == 1 { "" } else { "s" },
+            sats(invite.want())
+        );
+        let own = wallet.is_own_invite(invite);
+        let gives: u64 = self.ticked(true).iter().map(|(_, amount)| amount).sum();
+        html! {
+            <div class="preview" data-testid="invite-preview" data-batch={invite.batch_id().to_string()}
+                data-gives={gets.to_string()} data-want={invite.want().to_string()}>
+                <p>{terms}</p>
+                if own {
+                    <p class="note" data-testid="own-invite">{wallet_core::Error::OwnInvite.to_string()}</p>
+                } else {
+                    <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::Join })}>
+                        { self.coin_picker(ctx, wallet, true) }
+                        if gives > 0 {
+                            <p class="review" data-testid="review-line">{review_line(gives, gets)}</p>
+                            if let Some(warning) = overpay_warning(gives, gets) {
+                                <p class="note" data-testid="review-warning" role="alert">{warning}</p>
+                            }
+                        }
+                        <button type="submit">{"Join swap"}</button>
+                    </form>
+                }
+            </div>
         }
     }
 
