@@ -2,6 +2,7 @@
 //! receive tab and the send tab.
 
 use super::widgets::{Checks, CopyButton, Qr};
+use super::widgets::{on_click, on_submit};
 use crate::app::{App, DEMO_DEFAULT, Msg};
 use crate::view::{self, review_line, sats, short_id};
 use wallet_core::wallet::{Record, Wallet};
@@ -49,7 +50,7 @@ impl App {
             <section class="card">
                 <h2>{"Get demo coins"}</h2>
                 <p class="muted">{format!("The relay's demo network credits demo coins for testing; they have no value. Up to {} per deposit.", sats(max))}</p>
-                <form class="inline" onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::Deposit })}>
+                <form class="inline" onsubmit={on_submit(link, || Msg::Deposit)}>
                     <input ref={self.refs.amount.clone()} inputmode="numeric" data-testid="deposit-amount" placeholder={format!("e.g. {DEMO_DEFAULT}")} aria-label="Amount in satoshis"/>
                     <button type="submit" disabled={self.busy.is_some()}>{"Get demo coins"}</button>
                 </form>
@@ -122,13 +123,13 @@ impl App {
                             <code class="code" data-testid="address">{address.clone()}</code>
                             <div class="row">
                                 <CopyButton text={address.clone()} label="Copy address"/>
-                                <button type="button" class="secondary" onclick={link.callback(|_| Msg::NewAddress)}>{"New address"}</button>
+                                <button type="button" class="secondary" onclick={on_click(link, || Msg::NewAddress)}>{"New address"}</button>
                             </div>
                         </div>
                     </div>
                 } else {
                     <p class="empty">{"No receiving address yet."}</p>
-                    <button type="button" onclick={link.callback(|_| Msg::NewAddress)}>{"New address"}</button>
+                    <button type="button" onclick={on_click(link, || Msg::NewAddress)}>{"New address"}</button>
                 }
             </section>
         }
@@ -148,7 +149,7 @@ impl App {
                 if available.is_empty() {
                     <p class="empty">{"No coin is free to send. Coins in a swap or an open invite come free when it ends."}</p>
                 } else {
-                    <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::Send })}>
+                    <form onsubmit={on_submit(link, || Msg::Send)}>
                         <label>{"Coin"}
                             <select ref={self.refs.send_coin.clone()} data-testid="send-coin" onchange={link.callback(|_| Msg::PickSendCoin)}>
                                 { for available.iter().map(|coin| html! {

@@ -1,6 +1,7 @@
 //! The frame around every screen: the header, the connection and storage
 //! banners, the error / info / busy lines, and the footer.
 
+use super::widgets::on_click;
 use crate::app::{App, Msg, Screen};
 use yew::prelude::*;
 
@@ -11,7 +12,7 @@ impl App {
         html! {
             <div class="app">
                 <header class="top">
-                    <div class="brand" onclick={link.callback(|_| Msg::Lock)}>
+                    <div class="brand" onclick={on_click(link, || Msg::Lock)}>
                         <span class="logo" aria-hidden="true">{"⇄"}</span>{" Lockstep"}
                     </div>
                     { self.header_right(ctx) }
@@ -21,13 +22,13 @@ impl App {
                     if let Some(error) = &self.error {
                         <div class="error" role="alert" data-testid="error">
                             <span>{error}</span>
-                            <button type="button" class="link" aria-label="Dismiss" onclick={link.callback(|_| Msg::Error(None))}>{"Dismiss"}</button>
+                            <button type="button" class="link" aria-label="Dismiss" onclick={on_click(link, || Msg::Error(None))}>{"Dismiss"}</button>
                         </div>
                     }
                     if let Some(info) = &self.info {
                         <div class="info" role="status" data-testid="info">
                             <span>{info}</span>
-                            <button type="button" class="link" onclick={link.callback(|_| Msg::Info(None))}>{"Dismiss"}</button>
+                            <button type="button" class="link" onclick={on_click(link, || Msg::Info(None))}>{"Dismiss"}</button>
                         </div>
                     }
                     if let Some(busy) = &self.busy {
@@ -50,7 +51,7 @@ impl App {
                 html! {
                     <div class="who">
                         <span class="wallet-name" data-testid="wallet-name">{name}</span>
-                        <button type="button" class="secondary small" onclick={link.callback(|_| Msg::Lock)}>{"Lock"}</button>
+                        <button type="button" class="secondary small" onclick={on_click(link, || Msg::Lock)}>{"Lock"}</button>
                     </div>
                 }
             }

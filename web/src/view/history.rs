@@ -1,6 +1,7 @@
 //! The history tab: every entry with its receipt's check, and the relay's
 //! equivocation proofs if any.
 
+use super::widgets::on_click;
 use crate::app::{App, Msg};
 use crate::view::{self, sats, short_id};
 use wallet_core::wallet::Wallet;
@@ -45,7 +46,7 @@ impl App {
                 <section class="card alert" data-testid="equivocations">
                     <h2>{"Relay misbehaviour detected"}</h2>
                     <p>{format!("The relay signed conflicting receipts {} time(s). This is proof that it rewrote a coin's history; export it and stop using this relay.", wallet.equivocations.len())}</p>
-                    <button type="button" class="danger" onclick={link.callback(|_| Msg::ExportProofs)}>{"Export proofs"}</button>
+                    <button type="button" class="danger" onclick={on_click(link, || Msg::ExportProofs)}>{"Export proofs"}</button>
                 </section>
             }
             </>

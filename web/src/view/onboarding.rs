@@ -2,6 +2,7 @@
 //! wallet list, create (phrase shown, then confirmed), restore, import,
 //! unlock, and "open elsewhere".
 
+use super::widgets::{on_click, on_submit};
 use crate::app::{App, Msg, Screen};
 use crate::errors::UiError;
 use yew::prelude::*;
@@ -21,14 +22,14 @@ impl App {
             Screen::Create => html! {
                 <section class="card narrow">
                     <h1>{"Create a wallet"}</h1>
-                    <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::CreateSubmit })}>
+                    <form onsubmit={on_submit(link, || Msg::CreateSubmit)}>
                         <label>{"Wallet name"}<input ref={self.refs.name.clone()} name="name" data-testid="wallet-name-input" placeholder="e.g. Alice" autocomplete="off"/></label>
                         <label>{"Password"}<input ref={self.refs.password.clone()} type="password" name="password" data-testid="password" autocomplete="new-password"/></label>
                         <label>{"Password again"}<input ref={self.refs.password2.clone()} type="password" name="password2" data-testid="password2" autocomplete="new-password"/></label>
                         <p class="muted">{"The password encrypts the wallet on this device. It cannot be recovered; the recovery phrase you get next can restore the wallet anywhere."}</p>
                         <div class="row">
                             <button type="submit">{"Create wallet"}</button>
-                            <button type="button" class="secondary" onclick={link.callback(|_| Msg::Go(Screen::Welcome))}>{"Back"}</button>
+                            <button type="button" class="secondary" onclick={on_click(link, || Msg::Go(Screen::Welcome))}>{"Back"}</button>
                         </div>
                     </form>
                 </section>
@@ -41,7 +42,7 @@ impl App {
                         { for phrase.words().into_iter().map(|word| html! { <li>{word}</li> }) }
                     </ol>
                     <div class="row">
-                        <button type="button" onclick={link.callback(|_| Msg::PhraseWritten)}>{"I have written it down"}</button>
+                        <button type="button" onclick={on_click(link, || Msg::PhraseWritten)}>{"I have written it down"}</button>
                     </div>
                 </section>
             },
@@ -49,7 +50,7 @@ impl App {
                 <section class="card narrow">
                     <h1>{"Confirm your phrase"}</h1>
                     <p>{"Type these words from the phrase you wrote down."}</p>
-                    <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::ConfirmSubmit })}>
+                    <form onsubmit={on_submit(link, || Msg::ConfirmSubmit)}>
                         { for positions.iter().enumerate().map(|(slot, position)| html! {
                             <label>{format!("Word {position}")}
                                 <input ref={self.refs.words[slot].clone()} data-testid={format!("confirm-word-{position}")} autocomplete="off" autocapitalize="none"/>
@@ -57,7 +58,7 @@ impl App {
                         }) }
                         <div class="row">
                             <button type="submit">{"Confirm and open the wallet"}</button>
-                            <button type="button" class="secondary" onclick={link.callback(|_| Msg::Go(Screen::Welcome))}>{"Cancel"}</button>
+                            <button type="button" class="secondary" onclick={on_click(link, || Msg::Go(Screen::Welcome))}>{"Cancel"}</button>
                         </div>
                     </form>
                 </section>
@@ -65,7 +66,7 @@ impl App {
             Screen::Restore => html! {
                 <section class="card narrow">
                     <h1>{"Restore from a recovery phrase"}</h1>
-                    <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::RestoreSubmit })}>
+                    <form onsubmit={on_submit(link, || Msg::RestoreSubmit)}>
                         <label>{"Recovery phrase (12 words)"}<textarea ref={self.refs.phrase.clone()} data-testid="restore-phrase" rows="3" autocomplete="off" autocapitalize="none" spellcheck="false"/></label>
                         <label>{"Wallet name"}<input ref={self.refs.name.clone()} data-testid="wallet-name-input" autocomplete="off"/></label>
                         <label>{"New password"}<input ref={self.refs.password.clone()} type="password" data-testid="password" autocomplete="new-password"/></label>
@@ -73,7 +74,7 @@ impl App {
                         <p class="muted">{"The wallet asks the relay which coins the phrase's addresses own and adds them back."}</p>
                         <div class="row">
                             <button type="submit">{"Restore wallet"}</button>
-                            <button type="button" class="secondary" onclick={link.callback(|_| Msg::Go(Screen::Welcome))}>{"Back"}</button>
+                            <button type="button" class="secondary" onclick={on_click(link, || Msg::Go(Screen::Welcome))}>{"Back"}</button>
                         </div>
                     </form>
                 </section>
@@ -81,13 +82,13 @@ impl App {
             Screen::Import => html! {
                 <section class="card narrow">
                     <h1>{"Import a backup file"}</h1>
-                    <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::ImportSubmit })}>
+                    <form onsubmit={on_submit(link, || Msg::ImportSubmit)}>
                         <label>{"Backup file"}<input ref={self.refs.file.clone()} type="file" accept=".json,application/json" data-testid="backup-file"/></label>
                         <label>{"The backup's password"}<input ref={self.refs.password.clone()} type="password" data-testid="password" autocomplete="current-password"/></label>
                         <label>{"Wallet name (leave empty to keep the backup's)"}<input ref={self.refs.name.clone()} data-testid="wallet-name-input" autocomplete="off"/></label>
                         <div class="row">
                             <button type="submit">{"Import wallet"}</button>
-                            <button type="button" class="secondary" onclick={link.callback(|_| Msg::Go(Screen::Welcome))}>{"Back"}</button>
+                            <button type="button" class="secondary" onclick={on_click(link, || Msg::Go(Screen::Welcome))}>{"Back"}</button>
                         </div>
                     </form>
                 </section>
@@ -95,11 +96,11 @@ impl App {
             Screen::Unlock(name) => html! {
                 <section class="card narrow">
                     <h1>{format!("Unlock “{name}”")}</h1>
-                    <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::UnlockSubmit })}>
+                    <form onsubmit={on_submit(link, || Msg::UnlockSubmit)}>
                         <label>{"Password"}<input ref={self.refs.password.clone()} type="password" data-testid="password" autocomplete="current-password"/></label>
                         <div class="row">
                             <button type="submit">{"Unlock"}</button>
-                            <button type="button" class="secondary" onclick={link.callback(|_| Msg::Go(Screen::Welcome))}>{"Back"}</button>
+                            <button type="button" class="secondary" onclick={on_click(link, || Msg::Go(Screen::Welcome))}>{"Back"}</button>
                         </div>
                     </form>
                 </section>
@@ -110,8 +111,8 @@ impl App {
                     <p class="banner held" data-testid="held-banner">{UiError::HeldElsewhere.to_string()}</p>
                     <p class="muted">{"If the other tab was closed, this one takes over by itself within a few seconds."}</p>
                     <div class="row">
-                        <button type="button" onclick={link.callback(|_| Msg::TakeOver)}>{"Take over here"}</button>
-                        <button type="button" class="secondary" onclick={link.callback(|_| Msg::Lock)}>{"Back"}</button>
+                        <button type="button" onclick={on_click(link, || Msg::TakeOver)}>{"Take over here"}</button>
+                        <button type="button" class="secondary" onclick={on_click(link, || Msg::Lock)}>{"Back"}</button>
                     </div>
                 </section>
             },
@@ -143,9 +144,9 @@ impl App {
                     </ul>
                 }
                 <div class="row wrap">
-                    <button type="button" onclick={link.callback(|_| Msg::Go(Screen::Create))}>{"Create a new wallet"}</button>
-                    <button type="button" class="secondary" onclick={link.callback(|_| Msg::Go(Screen::Restore))}>{"Restore from phrase"}</button>
-                    <button type="button" class="secondary" onclick={link.callback(|_| Msg::Go(Screen::Import))}>{"Import backup file"}</button>
+                    <button type="button" onclick={on_click(link, || Msg::Go(Screen::Create))}>{"Create a new wallet"}</button>
+                    <button type="button" class="secondary" onclick={on_click(link, || Msg::Go(Screen::Restore))}>{"Restore from phrase"}</button>
+                    <button type="button" class="secondary" onclick={on_click(link, || Msg::Go(Screen::Import))}>{"Import backup file"}</button>
                 </div>
             </section>
         }

@@ -1,5 +1,6 @@
 //! The settings tab: manual confirmation, the backup file, lock and delete.
 
+use super::widgets::{on_click, on_submit};
 use crate::app::{App, Msg};
 use crate::clock::format_duration;
 use wallet_core::wallet::Wallet;
@@ -37,7 +38,7 @@ impl App {
             <section class="card">
                 <h2>{"Backup"}</h2>
                 <p class="muted">{"An encrypted file with the recovery phrase and the wallet's state (coins, swaps in progress, history). It opens only with the password you type here."}</p>
-                <form class="inline" onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::ExportBackup })}>
+                <form class="inline" onsubmit={on_submit(link, || Msg::ExportBackup)}>
                     <input ref={self.refs.export_password.clone()} type="password" data-testid="export-password" placeholder="Password for the file" autocomplete="new-password"/>
                     <button type="submit">{"Export backup"}</button>
                 </form>
@@ -46,11 +47,11 @@ impl App {
                 <h2>{"This wallet"}</h2>
                 <p class="muted mono">{format!("Relay key: {relay}")}</p>
                 <div class="row wrap">
-                    <button type="button" class="secondary" onclick={link.callback(|_| Msg::Lock)}>{"Lock wallet"}</button>
+                    <button type="button" class="secondary" onclick={on_click(link, || Msg::Lock)}>{"Lock wallet"}</button>
                     if self.confirm_delete {
-                        <button type="button" class="danger" onclick={link.callback(|_| Msg::Delete(true))}>{"Really delete it from this browser"}</button>
+                        <button type="button" class="danger" onclick={on_click(link, || Msg::Delete(true))}>{"Really delete it from this browser"}</button>
                     } else {
-                        <button type="button" class="danger" onclick={link.callback(|_| Msg::Delete(false))}>{"Delete wallet"}</button>
+                        <button type="button" class="danger" onclick={on_click(link, || Msg::Delete(false))}>{"Delete wallet"}</button>
                     }
                 </div>
                 if self.confirm_delete {

@@ -2,6 +2,7 @@
 //! swap in detail.
 
 use super::widgets::{Checks, CopyButton, Qr};
+use super::widgets::{on_click, on_submit};
 use crate::app::{App, Msg, Tab};
 use crate::browser;
 use crate::clock::swap_countdown;
@@ -114,7 +115,7 @@ impl App {
                         </div>
                     </div>
                 } else {
-                    <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::CreateInvite })}>
+                    <form onsubmit={on_submit(link, || Msg::CreateInvite)}>
                         { self.coin_picker(ctx, wallet, false) }
                         <label>{"Amount wanted (sat)"}<input ref={self.refs.want.clone()} inputmode="numeric" data-testid="want-amount" placeholder="e.g. 7000"/></label>
                         <button type="submit">{"Create invite"}</button>
@@ -131,7 +132,7 @@ impl App {
                             </li> }
                         }) }
                     </ul>
-                    <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::AcceptAnswer })}>
+                    <form onsubmit={on_submit(link, || Msg::AcceptAnswer)}>
                         <label>{"Paste the join answer (lsj1…)"}<textarea ref={self.refs.answer.clone()} rows="3" data-testid="answer-input" spellcheck="false"/></label>
                         <button type="submit">{"Start swap"}</button>
                     </form>
@@ -139,7 +140,7 @@ impl App {
             </section>
             <section class={classes!("card", (self.linked_invite.is_some() || self.join_preview.is_some()).then_some("first"))}>
                 <h2>{"Join a swap invite"}</h2>
-                <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::JoinPreview })}>
+                <form onsubmit={on_submit(link, || Msg::JoinPreview)}>
                     <label>{"Paste the invite (lsi1…)"}<textarea ref={self.refs.invite.clone()} rows="3" data-testid="invite-input" spellcheck="false" defaultvalue={self.linked_invite.clone().unwrap_or_default()}
                         oninput={link.callback(|_| Msg::InviteEdited)}/></label>
                     <button type="submit" class="secondary">{"Read invite"}</button>
@@ -175,7 +176,7 @@ impl App {
                 if own {
                     <p class="note" data-testid="own-invite">{wallet_core::Error::OwnInvite.to_string()}</p>
                 } else {
-                    <form onsubmit={link.callback(|e: SubmitEvent| { e.prevent_default(); Msg::Join })}>
+                    <form onsubmit={on_submit(link, || Msg::Join)}>
                         { self.coin_picker(ctx, wallet, true) }
                         if gives > 0 {
                             <p class="review" data-testid="review-line">{review_line(gives, gets)}</p>
@@ -200,7 +201,7 @@ impl App {
             <section class="card swap" data-testid="swap" data-batch={swap.batch_id.to_string()}>
                 <div class="row spread">
                     <h2>{"Swap"}</h2>
-                    <button type="button" class="secondary small" onclick={link.callback(|_| Msg::Tab(Tab::Swap))}>{"All swaps"}</button>
+                    <button type="button" class="secondary small" onclick={on_click(link, || Msg::Tab(Tab::Swap))}>{"All swaps"}</button>
                 </div>
                 <div class="swap-head">
                     <div>

@@ -1,8 +1,26 @@
 //! Small components: a QR code, a copy button, the §7 checks.
 
+use crate::app::{App, Msg};
 use crate::browser;
 use wallet_core::verify::Report;
+use yew::html::Scope;
 use yew::prelude::*;
+
+/// A form's submit handler: the page does not reload, `msg` goes to the
+/// app. One function for every form (a closure per form is a copy of this
+/// code per form in the wasm).
+/// A button's click handler sending `msg` (one function for every button
+/// whose message carries nothing of the click).
+pub(crate) fn on_click(link: &Scope<App>, msg: fn() -> Msg) -> Callback<MouseEvent> {
+    link.callback(move |_: MouseEvent| msg())
+}
+
+pub(crate) fn on_submit(link: &Scope<App>, msg: fn() -> Msg) -> Callback<SubmitEvent> {
+    link.callback(move |e: SubmitEvent| {
+        e.prevent_default();
+        msg()
+    })
+}
 
 #[derive(Properties, PartialEq)]
 pub struct QrProps {
