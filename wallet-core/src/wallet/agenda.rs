@@ -102,6 +102,15 @@ impl Entry {
             .any(|t| t.at.saturating_mul(1000) <= now_ms)
     }
 
+    /// One more failure in a row: requests wait [`retry_delay_ms`].
+    /// Returns the failures in a row and the delay in ms.
+    fn back_off(&mut self, now_ms: u64) -> (u32, u64) {
+        self.failures += 1;
+        let delay = retry_delay_ms(self.failures);
+        self.retry_at = now_ms + delay;
+        (self.failures, delay)
+    }
+
     /// When this record may be resumed (it has nothing queued).
     fn resume_at(&self) -> u64 {
         let idle = self.idle_since.map_or(0, |t| t + IDLE_RESUME_MS);
@@ -199,10 +208,7 @@ impl Agenda {
         if !e.acts.contains(&action) {
             e.acts.insert(0, action);
         }
-        e.failures += 1;
-        let delay = retry_delay_ms(e.failures);
-        e.retry_at = now_ms + delay;
-        (e.failures, delay)
+        e.back_off(now_ms)
     }
 
     /// A poll of `rid` that started at `started_ms` answered.
@@ -217,11 +223,7 @@ impl Agenda {
     /// A poll of `rid` failed; the record waits before it polls again.
     /// Returns the number of failures in a row and the delay in ms.
     pub fn poll_failed(&mut self, rid: &str, now_ms: u64) -> (u32, u64) {
-        let e = self.entry(rid);
-        e.failures += 1;
-        let delay = retry_delay_ms(e.failures);
-        e.retry_at = now_ms + delay;
-        (e.failures, delay)
+        self.entry(rid).back_off(now_ms)
     }
 
     /// The relay answered again after failures: every record waiting to
@@ -245,13 +247,6 @@ impl Agenda {
     /// Forgets everything (the wallet was reloaded; resume it afresh).
     pub fn clear(&mut self) {
         self.entries.clear();
-    }
-
-    /// Whether record `rid` has actions queued.
-    pub fn has_acts(&self, rid: &str) -> bool {
-        self.entries
-            .iter()
-            .any(|e| e.rid == rid && !e.acts.is_empty())
     }
 
     /// Whether a failed action waits for its retry.
@@ -289,10 +284,12 @@ impl Agenda {
             self.entry(rid);
         }
         let is_open = |rid: &str| open.contains(&rid);
-        // A finished record keeps its entry only while actions are queued.
-        self.entries
-            .retain(|e| is_open(&e.rid) || !e.acts.is_empty());
         let mine = |e: &Entry| only.is_none_or(|r| r == e.rid);
+        // A finished record keeps its entry only while actions are queued.
+        // `open` speaks only of the records in view: another record's
+        // entry (its timers, its polls) is not this call's to drop.
+        self.entries
+            .retain(|e| !mine(e) || is_open(&e.rid) || !e.acts.is_empty());
         let ready = |e: &Entry| e.retry_at <= now_ms;
 
         if let Some(e) = self

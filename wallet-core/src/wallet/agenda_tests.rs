@@ -297,3 +297,27 @@ fn a_relay_that_answers_again_ends_every_retry_wait() {
     // The count starts again: a new failure waits the first delay.
     assert_eq!(g.failed(A, unlock(1), 1_001), (1, RETRY_FIRST_MS));
 }
+
+#[test]
+fn one_records_view_leaves_the_other_records_alone() {
+    // A host with a worker per record asks with only that record in view
+    // (`next_for`): the other records' timers and polls stay queued.
+    let mut g = Agenda::new();
+    g.add(A, vec![timer(10), watch(0)]);
+    g.add(B, vec![unlock(2)]);
+    assert_eq!(g.next_among(&[B], Some(B), 0), act(B, unlock(2)));
+    g.done(B);
+    assert!(matches!(
+        g.next_among(&[B], Some(B), 0),
+        Next::Resume { .. }
+    ));
+    let Next::Poll { polls, until_ms } = g.next_among(&[A], Some(A), 0) else {
+        panic!("A's poll is still queued")
+    };
+    assert_eq!(polls, vec![(A.into(), watch(0))]);
+    assert_eq!(until_ms, 10_000, "A's timer is still armed");
+    assert!(matches!(
+        g.next_among(&[A], Some(A), 10_000),
+        Next::Feed { .. }
+    ));
+}
