@@ -10,6 +10,8 @@
 #   - apt chromium and chromium-driver (headless browser tests)
 #   - apt brotli (the web build's precompressed .br copies)
 #   - trunk (cargo install) and wasm-opt (binaryen from npm, into .tools/)
+#   - wasm-pack (cargo install): `wasm-pack test --headless --chrome` runs the
+#     in-browser suites offline with the wasm-bindgen-test-runner above
 #
 # Usage: bash scripts/setup.sh [--dry-run]
 #   --dry-run  print what would be installed, change nothing.
@@ -184,6 +186,21 @@ setup_wasm_opt() {
     run npm install --no-audit --no-fund --prefix "$SETUP_ROOT/.tools/binaryen" "binaryen@$BINARYEN_VERSION"
 }
 
+# wasm-pack, for `wasm-pack test --headless --chrome`. Offline it takes the
+# wasm-bindgen-test-runner on PATH (the one above, matching Cargo.lock) when
+# run with `--mode no-install`, and chromedriver from `--chromedriver`.
+WASM_PACK_VERSION=0.15.1
+setup_wasm_pack() {
+    local have
+    have=$(tool_version wasm-pack)
+    if [ "$have" = "$WASM_PACK_VERSION" ]; then
+        say "wasm-pack: $WASM_PACK_VERSION present"
+        return
+    fi
+    say "wasm-pack: need $WASM_PACK_VERSION, found ${have:-none}; building it (about 4 minutes)"
+    run cargo install "wasm-pack@$WASM_PACK_VERSION" --force
+}
+
 # npm itself, from Debian, when missing.
 setup_npm() {
     say "npm: missing; installing Debian's npm"
@@ -209,6 +226,7 @@ main() {
     setup_wasm_bindgen_cli
     setup_trunk
     setup_wasm_opt
+    setup_wasm_pack
     say "done"
 }
 

@@ -23,7 +23,7 @@ stub() { # stub DIR NAME BODY
 
 # A machine described by: installed debs ("name=version ..."), installed rust
 # targets, wasm-bindgen version ("" = absent), uid, and whether cc exists.
-make_machine() { # DIR DEBS TARGETS WB_VERSION UID HAVE_CC [TRUNK_VERSION [BINARYEN_VERSION]]
+make_machine() { # DIR DEBS TARGETS WB_VERSION UID HAVE_CC [TRUNK_VERSION [BINARYEN_VERSION [WASM_PACK_VERSION]]]
     local dir=$1
     mkdir -p "$dir" "$dir/binaryen"
     stub "$dir" cargo 'exit 0'
@@ -37,6 +37,7 @@ make_machine() { # DIR DEBS TARGETS WB_VERSION UID HAVE_CC [TRUNK_VERSION [BINAR
     stub "$dir" id "[ \"\$1\" = -u ] && echo $5"
     [ -n "${7:-}" ] && stub "$dir" trunk "echo 'trunk ${7}'"
     [ -n "${8:-}" ] && stub "$dir/binaryen" wasm-opt "echo 'wasm-opt version ${8} (version_${8})'"
+    [ -n "${9:-}" ] && stub "$dir" wasm-pack "echo 'wasm-pack ${9}'"
     stub "$dir" npm 'exit 0'
     [ "$6" = yes ] && stub "$dir" cc 'exit 0'
     case " $2 " in *" musl-tools="*) stub "$dir" musl-gcc 'exit 0' ;; esac
@@ -68,7 +69,7 @@ all_debs="chromium=156.0-1 chromium-driver=156.0-1 musl-tools=1.2.3-1 brotli=1.0
 all_targets="x86_64-unknown-linux-gnu wasm32-unknown-unknown x86_64-unknown-linux-musl"
 
 # 1. Everything present: nothing to do.
-make_machine "$WORK/m1" "$all_debs" "$all_targets" "$WANT" 0 yes 0.21.14 132
+make_machine "$WORK/m1" "$all_debs" "$all_targets" "$WANT" 0 yes 0.21.14 132 0.15.1
 out=$(run_setup "$WORK/m1")
 expect complete "$out" "would run" absent
 expect complete "$out" "wasm-bindgen-cli: $WANT present"
@@ -85,11 +86,12 @@ expect fresh "$out" "wasm-bindgen-cli --version $WANT --force --locked" absent
 expect fresh "$out" "wasm-bindgen-cli --locked" absent
 expect fresh "$out" "would run: cargo install --locked trunk@0.21.14 --force"
 expect fresh "$out" "binaryen@132"
+expect fresh "$out" "would run: cargo install wasm-pack@0.15.1 --force"
 
 # 3. Wrong wasm-bindgen-cli version, chromium-driver of another version, one
 #    target missing, as root: reinstall only those, no sudo.
 make_machine "$WORK/m3" "chromium=156.0-1 chromium-driver=150.0-1 musl-tools=1.2.3-1 brotli=1.0.9-2" \
-    "x86_64-unknown-linux-gnu wasm32-unknown-unknown" "0.2.100" 0 yes 0.22.0 108
+    "x86_64-unknown-linux-gnu wasm32-unknown-unknown" "0.2.100" 0 yes 0.22.0 108 0.13.1
 out=$(run_setup "$WORK/m3")
 expect mismatch "$out" "need $WANT (Cargo.lock), found 0.2.100"
 expect mismatch "$out" "would run: cargo install wasm-bindgen-cli --version $WANT --force"
@@ -99,15 +101,16 @@ expect mismatch "$out" "sudo" absent
 expect mismatch "$out" "would run: rustup target add x86_64-unknown-linux-musl"
 expect mismatch "$out" "trunk: need 0.21.14, found 0.22.0"
 expect mismatch "$out" "found 108"
+expect mismatch "$out" "wasm-pack: need 0.15.1, found 0.13.1"
 
 # 4. Only apt packages present: no apt-get update at all.
-make_machine "$WORK/m4" "$all_debs" "x86_64-unknown-linux-gnu" "$WANT" 0 yes 0.21.14 132
+make_machine "$WORK/m4" "$all_debs" "x86_64-unknown-linux-gnu" "$WANT" 0 yes 0.21.14 132 0.15.1
 out=$(run_setup "$WORK/m4")
 expect apt-present "$out" "apt-get" absent
 
 # 4b. Only brotli missing: just brotli from apt.
 make_machine "$WORK/m4b" "chromium=156.0-1 chromium-driver=156.0-1 musl-tools=1.2.3-1" \
-    "$all_targets" "$WANT" 0 yes 0.21.14 132
+    "$all_targets" "$WANT" 0 yes 0.21.14 132 0.15.1
 out=$(run_setup "$WORK/m4b")
 expect brotli-missing "$out" "would run: env DEBIAN_FRONTEND=noninteractive apt-get install -y brotli"
 
