@@ -13,6 +13,22 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// Resolves when the browser is idle (`requestIdleCallback`), or after
+/// `limit_ms` at the latest; a plain timer where there is no such call.
+pub async fn idle(limit_ms: f64) {
+    let p = Promise::new(&mut |resolve, _| {
+        let Some(w) = web_sys::window() else { return };
+        let asked = js_sys::Reflect::has(&w, &"requestIdleCallback".into()).unwrap_or(false)
+            && w.request_idle_callback(&resolve).is_ok();
+        // Also a timer: an always-busy page still gets there.
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            &resolve,
+            if asked { limit_ms } else { 0.0 }.clamp(0.0, 2_147_483_000.0) as i32,
+        );
+    });
+    let _ = JsFuture::from(p).await;
+}
+
 /// Resolves after `ms` milliseconds (a `setTimeout`).
 pub async fn sleep(ms: f64) {
     let p = Promise::new(&mut |resolve, _| {

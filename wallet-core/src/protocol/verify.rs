@@ -19,9 +19,11 @@ mod prefix;
 mod report;
 #[cfg(test)]
 mod tests;
+mod warm;
 
 pub use prefix::{VerifiedPrefix, VerifiedPrefixCache, chain_prefix_hashes};
 pub use report::{Check, CheckId, Report};
+pub use warm::warm_up;
 
 use chain::{chain_check, check_equivocation, check_signatures};
 use checks::{batch_checks, coin_checks, message_checks, transfer_sig_check};

@@ -12,9 +12,10 @@ use crate::keyshare;
 use crate::message::TransferMessage;
 use crate::receipt::{CoinStatus, Receipt, ReceiptBody};
 use crate::signing;
-use crate::types::{Hash32, Id, Scalar};
+use crate::types::{Hash32, Id, Point, Scalar, XOnly};
 use crate::verify::{Report, VerifyInput, verify_incoming};
 use crate::wire::{BatchInfo, BatchMember, BatchState, ChainEntry, PendingInfo, StatechainInfo};
+use serde::{Deserialize, Serialize};
 
 /// The relay's clock when the coin's history starts.
 pub const T0: u64 = 1_700_000_000;
@@ -245,5 +246,63 @@ impl Incoming {
         body.seq = seq;
         body.owner_auth_pubkey = AuthKey::from_scalar(&scalar(owner)).public();
         body.sign(&self.relay, [0x42; 32])
+    }
+
+    /// What the receiver holds when it verifies, without the keys that made
+    /// it: JSON that a test can load without computing anything.
+    ///
+    /// # Panics
+    /// If the message was replaced by an error.
+    pub fn freeze(&self) -> Frozen {
+        Frozen {
+            info: self.info.clone(),
+            message: self
+                .message
+                .clone()
+                .unwrap_or_else(|e| panic!("no message: {e}")),
+            batch: self.batch.clone(),
+            agreed: self.agreed,
+            user_pubkey: self.receiver.user_pubkey(),
+            auth_pubkey: self.receiver.auth_pubkey(),
+            relay_pubkey: self.relay.public(),
+            known: self.known.clone(),
+            now: self.now,
+        }
+    }
+}
+
+/// An [`Incoming`] as data (`Incoming::freeze`). The first verification in
+/// a fresh browser page is timed on one of these, loaded from JSON: building
+/// an [`Incoming`] signs every entry, which would already run (and let the
+/// engine optimise) the very code whose first run is measured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Frozen {
+    pub info: StatechainInfo,
+    pub message: TransferMessage,
+    pub batch: Option<BatchInfo>,
+    pub agreed: Option<Hash32>,
+    pub user_pubkey: Point,
+    pub auth_pubkey: XOnly,
+    pub relay_pubkey: XOnly,
+    pub known: Vec<Receipt>,
+    pub now: u64,
+}
+
+impl Frozen {
+    /// The input of [`verify_incoming`] for the opened message `message`
+    /// (`Ok(self.message.clone())`, made by the caller outside any timing).
+    pub fn input<'a>(&'a self, message: &'a Result<TransferMessage, Error>) -> VerifyInput<'a> {
+        VerifyInput {
+            message,
+            info: &self.info,
+            batch: self.batch.as_ref(),
+            my_user_pubkey: self.user_pubkey,
+            my_auth_pubkey: self.auth_pubkey,
+            agreed_descriptor_hash: self.agreed,
+            relay_pubkey: self.relay_pubkey,
+            relay_now: self.now,
+            known_receipts: &self.known,
+            verified: None,
+        }
     }
 }
