@@ -106,18 +106,31 @@ if step native cargo test --workspace --exclude e2e; then
     native_lib_tests=$(grep -c . "$LOGS/native-tests" || true)
 fi
 
-# wallet-core's unit tests in headless Chromium (wasm-bindgen-test).
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
-export CHROMEDRIVER=/usr/bin/chromedriver
-export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/wallet-core/webdriver.json"
+# The in-browser suites run as the project's users run them:
+# `wasm-pack test --headless --chrome`, offline (--mode no-install: it takes
+# the wasm-bindgen-test-runner on PATH, which setup.sh matched to Cargo.lock)
+# with Debian's chromedriver (wasm-pack does not read $CHROMEDRIVER).
+wasm_pack_test() { # CRATE_DIR [CARGO TEST OPTIONS...]
+    local dir=$1
+    shift
+    WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/$dir/webdriver.json" \
+        wasm-pack test --mode no-install --headless --chrome --chromedriver /usr/bin/chromedriver "$dir" "$@"
+}
 # In headless mode the runner's timeout (default 20 s) bounds the whole
 # browser run, not each test; the suite alone takes about 15 s here.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}"
-if step wasm-chromium cargo test -p wallet-core --target wasm32-unknown-unknown; then
+# wallet-core's unit tests in headless Chromium (wasm-bindgen-test).
+if step wasm-chromium wasm_pack_test wallet-core; then
     wallet_core_unit_tests_in "$LOGS/wasm-chromium.log" >"$LOGS/browser-tests"
     browser_tests=$(grep -c . "$LOGS/browser-tests" || true)
     step browser-check check_browser_run || true
 fi
+
+# The first §7 verification in a fresh page, after the web wallet's idle
+# warm-up (bar: 50 ms), and without it for comparison: optimised builds, each
+# test file in a page of its own (wallet-core/tests/first_verification*.rs).
+step verifier-warm wasm_pack_test wallet-core --release --features testkit \
+    --test first_verification --test first_verification_cold -- --nocapture || true
 
 # The web wallet: clippy for its real target, its unit and storage tests
 # (real IndexedDB) in headless Chromium, and the Trunk release build.
@@ -129,8 +142,7 @@ web_browser_check() {
     echo "$n web tests ran in headless Chrome"
 }
 step web-clippy-wasm cargo clippy -p web --target wasm32-unknown-unknown --all-targets -- -D warnings || true
-if WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/web/webdriver.json" \
-    step web-chromium cargo test -p web --target wasm32-unknown-unknown; then
+if step web-chromium wasm_pack_test web; then
     step web-browser-check web_browser_check || true
 fi
 # End to end: the real page (dist/) served by the real relay, two or three

@@ -27,6 +27,11 @@ impl Page {
         }
     }
 
+    /// A Chrome DevTools Protocol command in this page's session.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.stack.cdp(&self.client, cmd, params).await
+    }
+
     /// Loads the wallet page and waits for the app to render.
     pub async fn open(&self) {
         self.client

@@ -106,6 +106,14 @@ impl Stack {
     /// A new browser session (a fresh profile: its own IndexedDB), named
     /// for screenshots, with the wallet page loaded.
     pub async fn browser(self: &Arc<Self>, name: &str) -> Page {
+        let page = self.session(name).await;
+        page.open().await;
+        page
+    }
+
+    /// A new browser session as [`Stack::browser`], on no page yet (to set
+    /// up the browser, e.g. network emulation, before the first load).
+    pub async fn session(self: &Arc<Self>, name: &str) -> Page {
         let caps = json!({
             // The console (CSP violations included) for Page::console_errors.
             "goog:loggingPrefs": { "browser": "ALL" },
@@ -134,9 +142,7 @@ impl Stack {
             .await
             .expect("chromedriver opens a Chromium session");
         self.sessions.lock().unwrap().push(client.clone());
-        let page = Page::new(client, name, self.clone());
-        page.open().await;
-        page
+        Page::new(client, name, self.clone())
     }
 
     /// Saves a PNG of the page as `NN-<party>-<what>.png`.
@@ -184,6 +190,28 @@ impl Stack {
                 )
             })
             .collect()
+    }
+
+    /// A Chrome DevTools Protocol command in the session of `client`
+    /// (chromedriver's `goog/cdp/execute`); its result.
+    pub(crate) async fn cdp(&self, client: &fantoccini::Client, cmd: &str, params: Value) -> Value {
+        let id = client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a WebDriver session id");
+        let resp = reqwest::Client::new()
+            .post(format!("{}/session/{id}/goog/cdp/execute", self.driver_url))
+            .header("content-type", "application/json")
+            .body(json!({ "cmd": cmd, "params": params }).to_string())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("chromedriver runs {cmd}: {e}"));
+        let body: Value = serde_json::from_str(&resp.text().await.unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{cmd}: chromedriver's answer is not JSON: {e}"));
+        assert!(body["value"].get("error").is_none(), "{cmd}: {body}");
+        body["value"].clone()
     }
 
     /// `GET` a relay path as JSON (for checks against the relay's own word).
