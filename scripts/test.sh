@@ -147,9 +147,10 @@ if step web-chromium wasm_pack_test web; then
 fi
 # End to end: the real page (dist/) served by the real relay, two or three
 # headless Chromium sessions through chromedriver, and the real `lockstep`
-# binary for the CLI <-> web swaps. Screenshots: artifacts/e2e/<test>/.
+# binary for the CLI <-> web swaps; the `relay` binary for the test that
+# stops the relay's process. Screenshots: artifacts/e2e/<test>/.
 e2e() {
-    cargo build -p cli || return 1
+    cargo build -p cli -p relay || return 1
     cargo test -p e2e -- --test-threads=1 || return 1
     echo "e2e: screenshots in $ROOT/artifacts/e2e/"
 }

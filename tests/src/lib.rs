@@ -15,5 +15,5 @@ mod stack;
 mod wallet_flows;
 
 pub use page::Page;
-pub use stack::{Stack, run, workspace_root};
+pub use stack::{Stack, run, run_with_relay_process, workspace_root};
 pub use wallet_flows::Coin;

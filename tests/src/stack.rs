@@ -32,6 +32,9 @@ pub struct Stack {
     /// The web build the relay serves (`dist/`, or `LOCKSTEP_DIST`).
     pub dist: PathBuf,
     relay: tokio::sync::Mutex<Option<relay::Relay>>,
+    /// The relay as a process of its own ([`run_with_relay_process`]), so
+    /// that a test can stop it (SIGSTOP) like a relay that hangs.
+    relay_process: std::sync::Mutex<Option<RelayProcess>>,
     driver: std::sync::Mutex<Option<Driver>>,
     driver_url: String,
     sessions: std::sync::Mutex<Vec<fantoccini::Client>>,
@@ -49,7 +52,28 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let _serial = SERIAL.lock().await;
-    let stack = Arc::new(Stack::start(test, batch_timeout).await);
+    let stack = Arc::new(Stack::start(test, batch_timeout, false).await);
+    run_stack(test, stack, body).await
+}
+
+/// [`run`], with the relay as a process of its own (the `relay` binary,
+/// `cargo build -p relay`), which the test may pause and resume by its pid
+/// ([`Stack::pause_relay`], [`Stack::resume_relay`]).
+pub async fn run_with_relay_process<F, Fut>(test: &str, batch_timeout: u64, body: F)
+where
+    F: FnOnce(Arc<Stack>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let _serial = SERIAL.lock().await;
+    let stack = Arc::new(Stack::start(test, batch_timeout, true).await);
+    run_stack(test, stack, body).await
+}
+
+async fn run_stack<F, Fut>(test: &str, stack: Arc<Stack>, body: F)
+where
+    F: FnOnce(Arc<Stack>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let outcome = tokio::spawn(body(stack.clone())).await;
     stack.teardown().await;
     match outcome {
@@ -60,7 +84,7 @@ where
 }
 
 impl Stack {
-    async fn start(test: &str, batch_timeout: u64) -> Stack {
+    async fn start(test: &str, batch_timeout: u64, own_process: bool) -> Stack {
         let root = workspace_root();
         let dist = std::env::var_os("LOCKSTEP_DIST")
             .map(PathBuf::from)
@@ -77,10 +101,17 @@ impl Stack {
         config.rate_limit = 0;
         config.batch_timeout = batch_timeout;
         config.static_dir = Some(dist.clone());
-        let relay = relay::start(config, Arc::new(SystemClock))
-            .await
-            .expect("the relay starts");
-        let base = format!("http://{}", relay.addr);
+        let (relay, relay_process, base) = if own_process {
+            let process = RelayProcess::start(dir.path(), &dist, batch_timeout).await;
+            let base = format!("http://{}", process.addr);
+            (None, Some(process), base)
+        } else {
+            let relay = relay::start(config, Arc::new(SystemClock))
+                .await
+                .expect("the relay starts");
+            let base = format!("http://{}", relay.addr);
+            (Some(relay), None, base)
+        };
         let (driver, driver_url) = start_chromedriver().await;
         let artifacts = std::env::var_os("LOCKSTEP_ARTIFACTS")
             .map(PathBuf::from)
@@ -93,7 +124,8 @@ impl Stack {
             base,
             data_dir: dir.path().to_path_buf(),
             dist,
-            relay: tokio::sync::Mutex::new(Some(relay)),
+            relay: tokio::sync::Mutex::new(relay),
+            relay_process: std::sync::Mutex::new(relay_process),
             driver: std::sync::Mutex::new(Some(driver)),
             driver_url,
             sessions: std::sync::Mutex::new(Vec::new()),
@@ -232,6 +264,112 @@ impl Stack {
         if let Some(r) = self.relay.lock().await.take() {
             let _ = r.shutdown().await;
         }
+        drop(self.relay_process.lock().unwrap().take());
+    }
+
+    /// Stops the relay process (SIGSTOP): it accepts connections (the
+    /// kernel does) and answers nothing, like a relay that hangs.
+    pub fn pause_relay(&self) {
+        self.signal_relay("-STOP");
+    }
+
+    /// Lets the stopped relay process go on (SIGCONT).
+    pub fn resume_relay(&self) {
+        self.signal_relay("-CONT");
+    }
+
+    fn signal_relay(&self, signal: &str) {
+        let guard = self.relay_process.lock().unwrap();
+        let process = guard
+            .as_ref()
+            .expect("a relay process: use run_with_relay_process");
+        process.signal(signal);
+    }
+}
+
+/// The `relay` binary: `$LOCKSTEP_RELAY`, else beside this test's own
+/// binary in the target directory (`cargo build -p relay` puts it there).
+fn relay_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("LOCKSTEP_RELAY") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // target/<profile>/deps/<test> → target/<profile>/relay
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|profile| profile.join("relay"))
+        .expect("a target directory");
+    assert!(
+        bin.is_file(),
+        "no relay binary at {}: run `cargo build -p relay` first (or set LOCKSTEP_RELAY)",
+        bin.display()
+    );
+    bin
+}
+
+/// The relay in a process of its own, killed by its pid when dropped.
+struct RelayProcess {
+    child: Child,
+    addr: String,
+}
+
+impl RelayProcess {
+    async fn start(dir: &Path, dist: &Path, batch_timeout: u64) -> RelayProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let bin = relay_bin();
+        let child = Command::new(&bin)
+            .arg("--listen")
+            .arg(&addr)
+            .arg("--database")
+            .arg(format!("sqlite://{}", dir.join("relay.db").display()))
+            .arg("--rate-limit=0")
+            .arg(format!("--batch-timeout={batch_timeout}"))
+            .arg("--static-dir")
+            .arg(dist)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {} ({e})", bin.display()));
+        let process = RelayProcess { child, addr };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Ok(body)) = tokio::time::timeout(
+                Duration::from_secs(2),
+                try_http_get(&process.addr, "/info/config"),
+            )
+            .await
+                && body.contains("relay_pubkey")
+            {
+                return process;
+            }
+            if Instant::now() > deadline {
+                panic!("the relay did not answer on {} within 20 s", process.addr);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(signal)
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} {}", self.child.id());
+    }
+}
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        // SIGKILL ends a stopped process too.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -577,3 +577,130 @@ const STEP_WAIT: Duration = Duration::from_secs(20);
 fn digits_only(text: &str) -> String {
     text.replace('\u{202f}', "")
 }
+
+/// Issue 10 §2: a reload strands no swap. Bob joins, and his tab reloads
+/// before he sent the answer: the wallet list (before unlock) says his
+/// swap waits for him with its countdown; unlocking opens the swap page,
+/// where the answer is again, and Alice finishes the swap with it. When
+/// her coin arrives, Bob's tab title says so until he touches the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_strands_no_swap_the_answer_stays_on_its_page() {
+    run("answer-after-reload", 120, |s| async move {
+        let (alice, a, bob, b) = two_people(&s).await;
+        let invite = alice.create_invite(&a, 8_000).await;
+        let answer = bob.join(&invite, &b).await;
+        bob.wait_attr("countdown", "data-state", SWAP, |v| v == "running")
+            .await;
+        bob.reload().await;
+
+        bob.wait_for("wallet-swap").await;
+        bob.screenshot("wallet-list-swap").await;
+        let line = bob.text("wallet-swap").await.unwrap();
+        let countdown = line
+            .strip_prefix("swap waits for you · ")
+            .unwrap_or_else(|| panic!("the wallet list's swap line: {line:?}"));
+        let left = seconds(countdown).unwrap_or_else(|| panic!("a countdown: {line:?}"));
+        assert!(
+            left > 0 && left <= 120,
+            "the countdown to the deadline: {line:?}"
+        );
+        assert_eq!(
+            bob.attr("wallet-swap", "data-waits").await.as_deref(),
+            Some("true")
+        );
+
+        bob.unlock("Bob", PW).await;
+        // Unlocking opens the swap that waits, with its answer.
+        bob.wait_for("join-answer").await;
+        bob.wait_for("swap-state").await;
+        bob.screenshot("answer-after-reload").await;
+        assert_eq!(
+            bob.text("join-answer").await.as_deref(),
+            Some(answer.as_str())
+        );
+        assert!(
+            bob.wait_button("Copy answer")
+                .await
+                .is_displayed()
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            bob.js("return document.title;", vec![]).await,
+            "Lockstep wallet"
+        );
+
+        alice.accept(&answer).await;
+        for p in [&alice, &bob] {
+            p.wait_phase("completed", SWAP).await;
+        }
+        bob.wait("the tab title to tell of the answer", SWAP, || async {
+            (bob.js("return document.title;", vec![]).await
+                == "(1) Answer arrived · Lockstep wallet")
+                .then_some(())
+        })
+        .await;
+        // Committed: the answer is of no more use and goes.
+        assert_eq!(bob.text("join-answer").await, None);
+        bob.screenshot("completed-title").await;
+        bob.tab("coins").await;
+        assert_eq!(
+            bob.js("return document.title;", vec![]).await,
+            "Lockstep wallet"
+        );
+        bob.wait_balance(10_000, SWAP).await;
+        alice.wait_balance(8_000, SWAP).await;
+    })
+    .await;
+}
+
+/// Issue 10 §2: a relay that hangs (its process stopped, SIGSTOP: it
+/// accepts connections and answers nothing) shows the relay banner within
+/// seconds, and the banner goes within seconds of the relay answering
+/// again (SIGCONT); the wallet then works. The times are printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_relay_shows_within_seconds_and_its_return_as_fast() {
+    e2e::run_with_relay_process("hung-relay", 120, |s| async move {
+        let alice = s.browser("alice").await;
+        alice.create_wallet("Alice", PW).await;
+        alice.demo_coin(5_000).await;
+        // A receiving address: its long-poll is what is in flight.
+        alice.address().await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(alice.text("relay-banner").await, None, "the relay answers");
+
+        s.pause_relay();
+        let stopped = std::time::Instant::now();
+        alice
+            .wait("the relay banner", Duration::from_secs(60), || async {
+                alice.text("relay-banner").await
+            })
+            .await;
+        let shown = stopped.elapsed();
+        alice.screenshot("relay-hung").await;
+
+        s.resume_relay();
+        let resumed = std::time::Instant::now();
+        alice
+            .wait(
+                "the relay banner to go",
+                Duration::from_secs(60),
+                || async { alice.text("relay-banner").await.is_none().then_some(()) },
+            )
+            .await;
+        let cleared = resumed.elapsed();
+        eprintln!(
+            "hung relay: banner {:.1} s after SIGSTOP, gone {:.1} s after SIGCONT",
+            shown.as_secs_f64(),
+            cleared.as_secs_f64()
+        );
+        assert!(shown < Duration::from_secs(15), "banner after {shown:?}");
+        assert!(
+            cleared < Duration::from_secs(5),
+            "banner gone after {cleared:?}"
+        );
+        alice.screenshot("relay-back").await;
+        alice.demo_coin(1_000).await;
+    })
+    .await;
+}

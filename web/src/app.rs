@@ -27,6 +27,7 @@ use wallet_core::address::Network;
 use wallet_core::invite::Invite;
 use wallet_core::keys::Mnemonic;
 use wallet_core::machine::Event;
+use wallet_core::wallet::agenda::{CONFIG_EVERY_MS, probe_due};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
@@ -82,6 +83,9 @@ pub enum Msg {
     Changed,
     /// A second passed: redraw the countdowns.
     Tick,
+    /// The user touched the page (a click or a key): the notices counted
+    /// in the tab title are seen.
+    Looked,
     Go(Screen),
     Tab(Tab),
     Error(Option<String>),
@@ -146,6 +150,8 @@ pub enum Msg {
     // ---- settings, backup, exports (`app/settings.rs`)
     /// Whether new swaps wait for the user's confirmation.
     SetManual(bool),
+    /// Turn browser notifications on (asking the browser) or off.
+    SetNotify(bool),
     ExportBackup,
     /// Download the receipt of this history entry.
     ExportReceipt(usize),
@@ -246,8 +252,8 @@ pub struct App {
     pub(crate) send_pick: Option<Id>,
     pub(crate) last_address: Option<String>,
     pub(crate) last_invite: Option<String>,
-    /// The join answer this wallet made, with its swap's record id.
-    pub(crate) last_answer: Option<(String, String)>,
+    /// What the open wallet's notices stand at (tab title, notifications).
+    notices: Option<crate::notices::Notices>,
     /// The invite last read, exactly as joining will use it.
     pub(crate) join_preview: Option<JoinPreview>,
     pub(crate) open_swap: Option<String>,
@@ -277,6 +283,15 @@ impl App {
             .as_ref()
             .map(|config| config.network)
             .unwrap_or(Network::Demo)
+    }
+
+    /// Gives the notices the open wallet's changes and the time deserve
+    /// (wallet-core's `attention` decides which).
+    fn attend(&mut self) {
+        if let (Some(host), Some(notices)) = (&self.host, &mut self.notices) {
+            let notify = host.meta.borrow().notify;
+            notices.update(&host.wallet.borrow(), self.env.now(), notify);
+        }
     }
 
     fn refresh_list(&self, ctx: &Context<Self>) {
@@ -332,15 +347,36 @@ impl Component for App {
         let link = ctx.link().clone();
         wasm_bindgen_futures::spawn_local(async move {
             // The relay may be down at first: keep trying, then keep the
-            // clock in step every few minutes.
+            // clock in step every few minutes; and when the relay has been
+            // silent for a few seconds, look (wallet-core's `probe_due`): a
+            // relay that hangs shows within seconds, and one that answers
+            // again clears the banner (and wakes the retries) as soon.
+            // Only a config read every few minutes resets the clock offset
+            // (a probe answered late, after a hang, would skew it).
             let mut was_fetched = false;
+            let mut last_probe = None;
+            let mut last_config: Option<u64> = None;
             loop {
-                let fetched = config_env.refresh_config().await.is_ok();
-                if fetched != was_fetched || !was_fetched {
-                    link.send_message(Msg::Config(fetched));
+                let now = browser::now_ms() as u64;
+                let last_answer = config_env.net.last_ok_ms.get();
+                let last_answer = (last_answer > 0.0).then_some(last_answer as u64);
+                if probe_due(now, last_answer, last_probe) {
+                    last_probe = Some(now);
+                    let fetched = if last_config.is_none_or(|at| now - at >= CONFIG_EVERY_MS) {
+                        let fetched = config_env.refresh_config().await.is_ok();
+                        if fetched {
+                            last_config = Some(now);
+                        }
+                        fetched
+                    } else {
+                        config_env.relay.config().await.is_ok()
+                    };
+                    if fetched != was_fetched || !was_fetched {
+                        link.send_message(Msg::Config(fetched));
+                    }
+                    was_fetched = fetched;
                 }
-                was_fetched = fetched;
-                browser::sleep(if was_fetched { 300_000.0 } else { 3_000.0 }).await;
+                browser::sleep(500.0).await;
             }
         });
         let mut listeners = Vec::new();
@@ -348,6 +384,15 @@ impl Component for App {
             for event in ["online", "offline"] {
                 let link = ctx.link().clone();
                 let listener = Closure::<dyn FnMut()>::new(move || link.send_message(Msg::Changed));
+                let _ = window
+                    .add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+                listeners.push(listener);
+            }
+        }
+        if let Some(window) = web_sys::window() {
+            for event in ["pointerdown", "keydown"] {
+                let link = ctx.link().clone();
+                let listener = Closure::<dyn FnMut()>::new(move || link.send_message(Msg::Looked));
                 let _ = window
                     .add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
                 listeners.push(listener);
@@ -392,7 +437,7 @@ impl Component for App {
             send_pick: None,
             last_address: None,
             last_invite: None,
-            last_answer: None,
+            notices: None,
             join_preview: None,
             open_swap: None,
             linked_invite: browser::linked_invite(),
@@ -434,10 +479,24 @@ impl Component for App {
                     self.host = None;
                     self.screen = Screen::Held(name);
                 }
+                self.attend();
                 true
             }
-            // Redraw only where time shows: countdowns, banners.
-            Msg::Tick => self.screen == Screen::Wallet || !self.online,
+            // Redraw only where time shows: countdowns (the wallet list's
+            // too), banners.
+            Msg::Tick => {
+                self.attend();
+                self.screen == Screen::Wallet
+                    || !self.online
+                    || (self.screen == Screen::Welcome
+                        && self.wallets.iter().any(|wallet| wallet.swap.is_some()))
+            }
+            Msg::Looked => {
+                if let Some(notices) = &mut self.notices {
+                    notices.looked();
+                }
+                false
+            }
             Msg::Go(screen) => {
                 self.error = None;
                 self.info = None;
@@ -513,6 +572,7 @@ impl Component for App {
             Msg::HashChanged => self.follow_invite_link(),
             // settings, backup, exports: app/settings.rs
             Msg::SetManual(on) => self.set_manual(ctx, on),
+            Msg::SetNotify(on) => self.set_notify(ctx, on),
             Msg::ExportBackup => self.export_backup(ctx),
             Msg::ExportReceipt(index) => self.export_receipt(index),
             Msg::ExportProofs => self.export_proofs(),

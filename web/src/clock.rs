@@ -6,6 +6,7 @@
 //! the browser alike.
 
 use wallet_core::machine::swap::{Swap, SwapPhase};
+use wallet_core::wallet::attention::SwapStatus;
 
 /// Device clock → relay clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -128,11 +129,50 @@ pub fn swap_countdown(swap: &Swap, relay_now: u64) -> Countdown {
     }
 }
 
+/// The wallet list's line for a wallet's running swap: "swap in progress ·
+/// 0:43" (the countdown to its deadline on the relay's clock), "swap waits
+/// for you · …" when it does.
+pub fn swap_status_line(status: &SwapStatus, relay_now: u64) -> String {
+    let what = if status.waits_on_user {
+        "swap waits for you"
+    } else {
+        "swap in progress"
+    };
+    match status.deadline {
+        Some(deadline) => format!(
+            "{what} · {}",
+            format_countdown(deadline.saturating_sub(relay_now))
+        ),
+        None => what.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_wallet_list_counts_down_to_the_swap_deadline() {
+        let status = |deadline, waits_on_user| SwapStatus {
+            rid: "swap:x".into(),
+            deadline,
+            waits_on_user,
+        };
+        assert_eq!(
+            swap_status_line(&status(Some(1_043), false), 1_000),
+            "swap in progress · 0:43"
+        );
+        assert_eq!(
+            swap_status_line(&status(Some(1_000), true), 1_005),
+            "swap waits for you · 0:00"
+        );
+        assert_eq!(
+            swap_status_line(&status(None, false), 1_000),
+            "swap in progress"
+        );
+    }
 
     #[test]
     fn offset_from_server_time() {

@@ -654,6 +654,17 @@ impl Host {
         Ok(())
     }
 
+    pub async fn set_notify(&self, on: bool) -> Result<(), UiError> {
+        let meta = {
+            let mut m = self.meta.borrow_mut();
+            m.notify = on;
+            m.clone()
+        };
+        self.store.save_meta(&meta).await?;
+        self.changed();
+        Ok(())
+    }
+
     /// Watches the receiving addresses for plain incoming transfers.
     async fn watch_incoming(self: Rc<Self>) {
         let mut attempt = 0u32;

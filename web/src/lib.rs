@@ -15,6 +15,7 @@ pub mod errors;
 pub mod host;
 pub mod idb;
 pub mod net;
+pub mod notices;
 pub mod qr;
 pub mod secrets;
 pub mod store;

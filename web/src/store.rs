@@ -11,6 +11,7 @@ use crate::errors::UiError;
 use crate::idb::{Db, IdbError};
 use serde::{Deserialize, Serialize};
 use wallet_core::wallet::Wallet;
+use wallet_core::wallet::attention::{SwapStatus, running_swap};
 
 /// The database the page uses.
 pub const DB_NAME: &str = "lockstep";
@@ -30,6 +31,14 @@ pub struct WalletMeta {
     /// Unlock in a swap only after the user confirms the checks.
     #[serde(default)]
     pub manual_confirm: bool,
+    /// Show browser notifications (the browser's permission asked when the
+    /// user turned this on).
+    #[serde(default)]
+    pub notify: bool,
+    /// The wallet's running swap, read from its state by [`Store::list`]
+    /// (never stored here).
+    #[serde(skip)]
+    pub swap: Option<SwapStatus>,
 }
 
 /// One tab's claim on a wallet.
@@ -108,13 +117,29 @@ impl Store {
         self.db.close();
     }
 
-    /// Every wallet in this browser, by name.
+    /// Every wallet in this browser, by name, each with its running swap.
+    ///
+    /// The list is shown before any password is typed, so it may only use
+    /// what is readable without one. The state is: it is stored unsealed by
+    /// design, as it holds no secret (every key derives from the phrase,
+    /// which only the vault holds), so reading it here exposes nothing that
+    /// was not already readable, and writes no second copy of anything.
+    /// Of it, the list takes only the swap's deadline and whether it waits
+    /// on the user ([`running_swap`]); no amount, coin or address.
     pub async fn list(&self) -> Result<Vec<WalletMeta>, UiError> {
         let mut out = Vec::new();
         for name in self.db.keys("wallets").await.map_err(storage_error)? {
             if let Some(text) = self.db.get("wallets", &name).await.map_err(storage_error)?
-                && let Ok(meta) = serde_json::from_slice(text.as_bytes())
+                && let Ok(mut meta) = serde_json::from_slice::<WalletMeta>(text.as_bytes())
             {
+                // A state that cannot be read shows no swap; unlocking
+                // reports it.
+                meta.swap = self
+                    .load_state(&name)
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|wallet| running_swap(&wallet));
                 out.push(meta);
             }
         }

@@ -34,6 +34,8 @@ fn meta(name: &str) -> WalletMeta {
         name: name.into(),
         created_ms: 1.0,
         manual_confirm: false,
+        notify: false,
+        swap: None,
     }
 }
 

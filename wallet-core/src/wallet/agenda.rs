@@ -44,6 +44,29 @@ pub fn retry_delay_ms(attempt: u32) -> u64 {
     (RETRY_FIRST_MS << doublings).min(RETRY_CAP_MS)
 }
 
+/// A relay silent this long (no answer to any request) is asked a small
+/// question (`/info/config`): a long-poll in flight may hold its answer
+/// for its whole wait, so without a look of its own a host would notice a
+/// hung relay only when that long-poll times out (its wait plus
+/// [`crate::client::REQUEST_TIMEOUT_MS`], 35 s), or never when nothing is
+/// in flight.
+pub const PROBE_SILENCE_MS: u64 = 3_000;
+/// At most one probe this often while the relay is silent or failing.
+pub const PROBE_EVERY_MS: u64 = 2_000;
+/// A relay that answers is asked for its config (and clock) this often.
+pub const CONFIG_EVERY_MS: u64 = 300_000;
+
+/// Whether a host should ask the relay a small question now: it never got
+/// an answer, or the last answer is [`PROBE_SILENCE_MS`] old and the last
+/// look [`PROBE_EVERY_MS`] old, or the config is [`CONFIG_EVERY_MS`] old.
+/// Device milliseconds; `last_answer_ms` is the last answer to any request
+/// (`None`: none yet), `last_probe_ms` when the last probe started.
+pub fn probe_due(now_ms: u64, last_answer_ms: Option<u64>, last_probe_ms: Option<u64>) -> bool {
+    let since_probe = last_probe_ms.map_or(u64::MAX, |t| now_ms.saturating_sub(t));
+    let silent = last_answer_ms.map_or(u64::MAX, |t| now_ms.saturating_sub(t));
+    since_probe >= CONFIG_EVERY_MS || (silent >= PROBE_SILENCE_MS && since_probe >= PROBE_EVERY_MS)
+}
+
 /// What the host does next.
 #[derive(Debug, Clone, PartialEq)]
 // One value per step, moved once: boxing the action would only add an

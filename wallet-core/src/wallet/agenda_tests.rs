@@ -321,3 +321,27 @@ fn one_records_view_leaves_the_other_records_alone() {
         Next::Feed { .. }
     ));
 }
+
+#[test]
+fn a_silent_relay_is_probed_within_seconds_and_a_talking_one_rarely() {
+    // Nothing asked yet: ask.
+    assert!(probe_due(0, None, None));
+    // Answers keep coming (a probe or anything else): only the periodic look.
+    assert!(!probe_due(10_000, Some(9_000), Some(5_000)));
+    assert!(!probe_due(100_000, Some(99_500), Some(0)));
+    assert!(probe_due(
+        CONFIG_EVERY_MS,
+        Some(CONFIG_EVERY_MS - 10),
+        Some(0)
+    ));
+    // Silent for PROBE_SILENCE_MS (a long-poll may be all that is in
+    // flight): probe, but not more often than PROBE_EVERY_MS.
+    assert!(probe_due(13_000, Some(10_000), Some(5_000)));
+    assert!(!probe_due(12_999, Some(10_000), Some(5_000)));
+    assert!(!probe_due(13_000, Some(10_000), Some(12_000)));
+    assert!(probe_due(14_000, Some(10_000), Some(12_000)));
+    // Failing probes: one every PROBE_EVERY_MS, so a relay that answers
+    // again is seen within that.
+    assert!(probe_due(30_000, None, Some(28_000)));
+    assert!(!probe_due(29_999, None, Some(28_000)));
+}

@@ -5,6 +5,7 @@
 //! backups, the password vault, finding a restored phrase's coins.
 
 pub mod agenda;
+pub mod attention;
 pub mod backup;
 pub mod client;
 pub mod deposit;

@@ -341,6 +341,9 @@ impl Wallet {
             now,
         )?;
         self.take_index();
+        if let Some(Record::Swap(swap)) = self.records.get_mut(&rid) {
+            swap.answer = Some(answer.encode());
+        }
         Ok((answer, rid, actions))
     }
 
@@ -775,5 +778,53 @@ mod own_invite_tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn the_joiners_swap_keeps_its_answer_until_it_commits_or_backs_out() {
+        // Issue 10 §2: a reload must not lose the answer (the coins would
+        // stay locked until the deadline), so the record carries it.
+        let mut rng = SeededEntropy::new(9);
+        let keys = WalletKeys::from_mnemonic(&Mnemonic::from_entropy([3; 16]));
+        let give = coin(&mut rng, 10_000);
+        let mut me = wallet_with(&[&give]);
+        let invite = me
+            .create_invite(
+                &keys,
+                &[give.statechain_id],
+                7_000,
+                rng.uuid_v4(),
+                NOW + 600,
+                NOW,
+            )
+            .unwrap();
+        let theirs = coin(&mut rng, 8_000);
+        let mut them = wallet_with(&[&theirs]);
+        let their_keys = WalletKeys::from_mnemonic(&Mnemonic::from_entropy([4; 16]));
+        let (answer, rid, _) = them
+            .join_invite(
+                &their_keys,
+                &invite.encode(),
+                &[theirs.statechain_id],
+                false,
+                1000,
+                NOW,
+            )
+            .unwrap();
+        let stored: Wallet = serde_json::from_str(&serde_json::to_string(&them).unwrap()).unwrap();
+        let Some(Record::Swap(swap)) = stored.records.get(&rid) else {
+            panic!("the swap record")
+        };
+        assert_eq!(swap.answer_to_share(), Some(answer.encode().as_str()));
+        assert!(swap.waits_on_user());
+        // The creator's side carries none.
+        let (mine, _) = me
+            .accept_answer(&answer.encode(), false, 1000, NOW)
+            .unwrap();
+        let Some(Record::Swap(swap)) = me.records.get(&mine) else {
+            panic!("the creator's swap record")
+        };
+        assert_eq!(swap.answer, None);
+        assert!(!swap.waits_on_user());
     }
 }

@@ -188,6 +188,8 @@ async fn create_wallet(
         name,
         created_ms: browser::now_ms(),
         manual_confirm: false,
+        notify: false,
+        swap: None,
     };
     if let Err(e) = store.create(&meta, &sealed, &wallet).await {
         return Msg::Done(Err(e));

@@ -9,6 +9,7 @@ use crate::secrets;
 use crate::store::{LeaseDecision, WalletMeta};
 use std::rc::Rc;
 use wallet_core::keys::{Mnemonic, WalletKeys};
+use wallet_core::wallet::attention::running_swap;
 use yew::prelude::*;
 
 /// A wallet whose vault just opened.
@@ -138,9 +139,19 @@ impl App {
         self.open_swap = None;
         self.host = Some(host.clone());
         self.screen = Screen::Wallet;
+        self.notices = Some(crate::notices::Notices::start(
+            &host.wallet.borrow(),
+            self.env.now(),
+        ));
         if let Some(code) = self.linked_invite.clone() {
             self.tab = Tab::Swap;
             let _ = self.preview(&code);
+        }
+        // A swap that waits on the user (an answer to send, a go-ahead to
+        // give) opens first: it is why they came back.
+        if let Some(swap) = running_swap(&host.wallet.borrow()).filter(|swap| swap.waits_on_user) {
+            self.tab = Tab::Swap;
+            self.open_swap = Some(swap.rid);
         }
         self.refresh_list(ctx);
         if find_coins {
@@ -181,7 +192,8 @@ impl App {
         self.send_pick = None;
         self.last_address = None;
         self.last_invite = None;
-        self.last_answer = None;
+        self.notices = None;
+        crate::notices::reset_title();
         self.join_preview = None;
         self.error = None;
         self.info = None;

@@ -26,6 +26,29 @@ impl App {
         true
     }
 
+    /// Notifications on: the browser asks the user (this runs on their
+    /// click, never on load); on only if they allow it.
+    pub(super) fn set_notify(&mut self, ctx: &Context<Self>, on: bool) -> bool {
+        if let Some(host) = self.host.clone() {
+            send(ctx, async move {
+                if on && !crate::notices::ask().await {
+                    return Msg::Done(Err(UiError::Browser(
+                        "show notifications: allow them for this page in the browser's site settings",
+                    )));
+                }
+                Msg::Done(host.set_notify(on).await.map(|_| {
+                    if on {
+                        "Notifications are on: an answer or a coin that arrives, a swap that waits for you and a deadline that is near show even when this tab is in the background."
+                    } else {
+                        "Notifications are off; the tab title still counts what arrived."
+                    }
+                    .to_string()
+                }))
+            });
+        }
+        true
+    }
+
     pub(super) fn export_backup(&mut self, ctx: &Context<Self>) -> bool {
         let (Some(host), Some(phrase)) = (self.host.clone(), self.phrase.clone()) else {
             return false;

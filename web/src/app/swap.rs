@@ -155,13 +155,14 @@ impl App {
 
     pub(super) fn joined(&mut self, result: Result<(String, String), UiError>) -> bool {
         match result {
-            Ok((answer, rid)) => {
+            // The answer is kept in the swap's record: its page shows it
+            // until the swap commits or backs out, after a reload too.
+            Ok((_, rid)) => {
                 self.join_ticks.clear();
                 self.join_preview = None;
                 self.linked_invite = None;
                 browser::clear_hash();
                 self.error = None;
-                self.last_answer = Some((rid.clone(), answer));
                 self.open_swap = Some(rid);
             }
             Err(e) => self.fail(e),

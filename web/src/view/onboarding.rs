@@ -122,6 +122,7 @@ impl App {
 
     fn welcome(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
+        let now = self.env.now();
         html! {
             <section class="card narrow">
                 <h1>{"Your wallets"}</h1>
@@ -137,6 +138,10 @@ impl App {
                             html! {
                                 <li>
                                     <span class="name">{&wallet.name}</span>
+                                    if let Some(swap) = &wallet.swap {
+                                        <span class={classes!("swap-status", swap.waits_on_user.then_some("waits"))} data-testid="wallet-swap"
+                                            data-waits={swap.waits_on_user.to_string()}>{crate::clock::swap_status_line(swap, now)}</span>
+                                    }
                                     <button type="button" onclick={link.callback(move |_| Msg::Go(Screen::Unlock(name.clone())))}>{format!("Open {}", wallet.name)}</button>
                                 </li>
                             }

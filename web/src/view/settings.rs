@@ -13,6 +13,7 @@ impl App {
             return html! {};
         };
         let manual = host.meta.borrow().manual_confirm;
+        let notify = host.meta.borrow().notify && crate::notices::permitted();
         let relay = host
             .relay_pubkey()
             .map(|key| key.to_string())
@@ -34,6 +35,11 @@ impl App {
                     {" Ask me to confirm before unlocking (otherwise the wallet unlocks as soon as every check passes)"}
                 </label>
                 <p class="muted">{format!("Swaps on this relay must complete within {timeout} of the first coin joining.")}</p>
+                <label class="check-line">
+                    <input type="checkbox" data-testid="notify" checked={notify}
+                        onchange={link.callback(move |_| Msg::SetNotify(!notify))}/>
+                    {" Notify me when an answer or a coin arrives, a swap waits for me, or a deadline is near (the browser asks first)"}
+                </label>
             </section>
             <section class="card">
                 <h2>{"Backup"}</h2>

@@ -45,23 +45,19 @@ impl App {
         if let Some(rid) = &self.open_swap
             && let Some(Record::Swap(swap)) = wallet.records.get(rid)
         {
-            // The answer is only worth sending while the swap can still run.
-            let answer = self
-                .last_answer
-                .as_ref()
-                .filter(|(answer_rid, _)| answer_rid == rid && swap.phase.before_commit())
-                .map(|(_, code)| code.clone());
+            // Kept in the record (after a reload too); only worth sending
+            // while the swap can still run.
             return html! {
                 <>
-                    if let Some(code) = answer {
+                    if let Some(code) = swap.answer_to_share() {
                         <section class="card">
                             <h2>{"Your join answer"}</h2>
                             <p>{"Send this answer back to the person who invited you: the swap runs once they paste it. Your side has started."}</p>
                             <div class="share">
-                                <Qr text={code.clone()} testid="answer-qr"/>
+                                <Qr text={code.to_string()} testid="answer-qr"/>
                                 <div class="share-text">
-                                    <code class="code" data-testid="join-answer">{code.clone()}</code>
-                                    <CopyButton text={code.clone()} label="Copy answer"/>
+                                    <code class="code" data-testid="join-answer">{code}</code>
+                                    <CopyButton text={code.to_string()} label="Copy answer"/>
                                 </div>
                             </div>
                         </section>
@@ -124,10 +120,14 @@ impl App {
                 if !wallet.invites.is_empty() {
                     <h3>{"Waiting for an answer"}</h3>
                     <ul class="invites">
-                        { for wallet.invites.keys().map(|id| {
+                        { for wallet.invites.iter().map(|(id, pending)| {
                             let id = *id;
                             html! { <li>
                                 <span>{format!("Invite {}", short_id(&id))}</span>
+                                // Copyable again after a reload (the one just made shows above).
+                                if self.last_invite.as_ref() != Some(&pending.code) {
+                                    <CopyButton text={pending.code.clone()} label="Copy invite"/>
+                                }
                                 <button type="button" class="secondary small" onclick={link.callback(move |_| Msg::CancelInvite(id))}>{"Cancel invite"}</button>
                             </li> }
                         }) }

@@ -239,6 +239,12 @@ pub struct Swap {
     /// A sentence about the last notable thing (a refusal, a failed check).
     pub note: Option<String>,
     pub updated_at: u64,
+    /// The joiner's answer code (`lsj1…`), kept so that the swap page can
+    /// show it again (after a reload too) until the swap commits or backs
+    /// out: a lost answer would leave the coins locked until the deadline.
+    /// `None` on the creator's side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
 }
 
 impl Swap {
@@ -285,6 +291,7 @@ impl Swap {
             abort_requested: false,
             note: None,
             updated_at: now,
+            answer: None,
         }
     }
 
@@ -317,6 +324,29 @@ impl Swap {
                 .gets
                 .iter()
                 .all(|g| matches!(g.state, GetState::Checked { .. }))
+    }
+
+    /// Whether the swap waits on this wallet's user: for the go-ahead
+    /// ([`Swap::awaits_confirmation`]), or, on the joiner's side, for the
+    /// answer to reach the creator (nothing has arrived from the other side
+    /// yet, so they may not have it).
+    pub fn waits_on_user(&self) -> bool {
+        self.awaits_confirmation()
+            || (self.answer.is_some()
+                && !self.abort_requested
+                && self.phase.before_commit()
+                && self
+                    .gets
+                    .iter()
+                    .all(|g| matches!(g.state, GetState::Awaiting)))
+    }
+
+    /// The answer to show on the swap page: only while it can still matter
+    /// (before the swap commits or backs out).
+    pub fn answer_to_share(&self) -> Option<&str> {
+        self.answer
+            .as_deref()
+            .filter(|_| self.phase.before_commit() && !self.abort_requested)
     }
 
     /// Whether an abort can still change anything.

@@ -958,3 +958,5 @@ fn record_ids_name_their_record() {
     assert_eq!(crate::wallet::parse_receive_rid("receive:nope:1"), None);
     assert!(crate::wallet::swap_rid(&coin).starts_with("swap:"));
 }
+
+mod attention;
