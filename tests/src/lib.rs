@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cli;
+mod money_flows;
 mod page;
 mod stack;
 mod wallet_flows;

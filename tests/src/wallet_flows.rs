@@ -237,9 +237,9 @@ impl Page {
         .await;
     }
 
-    /// History tab, newest first: each entry's kind (`deposit`, `sent`,
-    /// `received`, `swapgave`, `swapgot`, `recovered`) and its receipt's
-    /// check on the device (`true`/`false`, `None` without a receipt).
+    /// History tab, newest first: each item's kind (`deposit`, `sent`,
+    /// `received`, `swap`, `recovered`: a swap called off) and its first
+    /// receipt's check on the device (`true`/`false`, `None` without one).
     pub async fn history(&self) -> Vec<(String, Option<String>)> {
         self.tab("history").await;
         self.wait_for("history").await;

@@ -85,8 +85,8 @@ async fn two_party_swap_through_invite_and_join_codes() {
             let kinds: Vec<&str> = history.iter().map(|(k, _)| k.as_str()).collect();
             assert_eq!(
                 kinds,
-                ["swapgot", "swapgave", "deposit"],
-                "{}: history newest first",
+                ["swap", "deposit"],
+                "{}: history newest first, one item for the swap",
                 p.name
             );
             let receipts: Vec<&str> = history.iter().filter_map(|(_, r)| r.as_deref()).collect();
@@ -97,14 +97,40 @@ async fn two_party_swap_through_invite_and_join_codes() {
             );
             let amounts = p
                 .js(
-                    "return Array.from(document.querySelectorAll(\"[data-testid='history'] li .amount\")).map(e => e.textContent.replace(/[^0-9]/g, ''));",
+                    "return Array.from(document.querySelectorAll(\"[data-testid='history'] li[data-kind]\")).map(e => [e.getAttribute('data-gave'), e.getAttribute('data-got')]);",
                     vec![],
                 )
                 .await;
             assert_eq!(
                 amounts,
-                serde_json::json!([got.to_string(), gave.to_string(), gave.to_string()]),
-                "{}: history amounts",
+                serde_json::json!([[gave.to_string(), got.to_string()], ["0", gave.to_string()]]),
+                "{}: history amounts (gave, got)",
+                p.name
+            );
+            let texts = p
+                .js(
+                    "return Array.from(document.querySelectorAll(\"[data-testid='history'] li[data-kind]\")).map(e => e.textContent + ' ' + e.querySelector(\"[data-testid='history-time']\").textContent);",
+                    vec![],
+                )
+                .await;
+            for text in texts.as_array().unwrap() {
+                let text = digits_only(text.as_str().unwrap()).to_lowercase();
+                for jargon in ["batch", "descriptor", "statechain"] {
+                    assert!(!text.contains(jargon), "{}: {text}", p.name);
+                }
+                // A date and a time: 2026-12-03 15:44.
+                assert!(
+                    text.split_whitespace().any(|w| w.len() == 10 && w.as_bytes()[4] == b'-')
+                        && text.contains(':'),
+                    "{}: {text}",
+                    p.name
+                );
+            }
+            let swap_text = digits_only(&p.text("history-text").await.unwrap());
+            assert_eq!(
+                swap_text,
+                format!("Swap: you gave {gave} sat, you got {got} sat"),
+                "{}",
                 p.name
             );
         }
@@ -701,6 +727,156 @@ async fn a_hung_relay_shows_within_seconds_and_its_return_as_fast() {
         );
         alice.screenshot("relay-back").await;
         alice.demo_coin(1_000).await;
+/// Issue 10 §3: a backup older than its coins. Alice backs up with two
+/// coins, then sends one to Bob; her old backup imported in a fresh
+/// browser is checked with the relay first: the coin sent away is shown
+/// as gone, not available, and the balance counts only the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_backup_imported_does_not_show_a_coin_sent_since_as_available() {
+    run("old-backup", 180, |s| async move {
+        let alice = s.browser("alice").await;
+        let bob = s.browser("bob").await;
+        alice.create_wallet("Alice", PW).await;
+        bob.create_wallet("Bob", PW).await;
+        let sent = alice.demo_coin(10_000).await;
+        let kept = alice.demo_coin(4_000).await;
+        assert_eq!(
+            alice.attr("balance-split", "data-available").await.as_deref(),
+            Some("14000")
+        );
+        let backup = alice.export_backup(PW).await;
+        assert!(backup.contains("lockstep-wallet-backup"), "a backup file");
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), &backup).unwrap();
+
+        let address = bob.address().await;
+        alice.send(&sent, &address).await;
+        bob.wait_balance(10_000, SWAP).await;
+        alice.wait_coins_available(&[&kept], SWAP).await;
+
+        let again = s.browser("alice-old-backup").await;
+        again.import_backup(file.path(), PW, "Alice old").await;
+        again.wait_for("balance").await;
+        let coins = again.coins().await;
+        again.screenshot("imported").await;
+        let state = |id: &str| coins.iter().find(|c| c.id == id).map(|c| c.state.clone());
+        assert_eq!(state(&kept).as_deref(), Some("available"), "{coins:?}");
+        assert_eq!(state(&sent).as_deref(), Some("gone"), "{coins:?}");
+        assert_eq!(again.balance().await, 4_000);
+        assert_eq!(
+            again.attr("balance-split", "data-available").await.as_deref(),
+            Some("4000")
+        );
+        // The coin that left cannot be chosen to send.
+        again.tab("send").await;
+        again.wait_for("send-coin").await;
+        let options = again
+            .js(
+                "return Array.from(document.querySelectorAll(\"[data-testid='send-coin'] option\")).map(o => o.value);",
+                vec![],
+            )
+            .await;
+        assert_eq!(options, serde_json::json!([kept]), "only the kept coin");
+    })
+    .await;
+}
+
+/// Issue 10 §3: a failure shows beside the form that was used, not at the
+/// top of the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_is_reported_beside_the_form_that_was_used() {
+    run("error-in-place", 120, |s| async move {
+        let alice = s.browser("alice").await;
+        alice.create_wallet("Alice", PW).await;
+        alice.fill("deposit-amount", "").await;
+        alice.click("Get demo coins").await;
+        let e = alice.wait_error_at("deposit").await;
+        assert!(e.contains("whole number"), "{e}");
+        let coin = alice.demo_coin(5_000).await;
+        alice.send(&coin, "tml1notanaddress").await;
+        let e = alice.wait_error_at("send").await;
+        assert!(e.contains("address"), "{e}");
+        alice.screenshot("send-error").await;
+        // Inside the send card, and the only error line on the page.
+        let placed = alice
+            .js(
+                "const e = document.querySelectorAll(\"[data-testid='error']\"); return e.length === 1 && !!e[0].closest('section.card') && !!e[0].closest('section.card').querySelector(\"[data-testid='send-address']\");",
+                vec![],
+            )
+            .await;
+        assert_eq!(placed, serde_json::json!(true));
+        let coins = alice.coins().await;
+        assert_eq!(coins.len(), 1);
+        assert_eq!(coins[0].state, "available", "nothing changed");
+    })
+    .await;
+}
+
+/// Issue 10 §3: new passwords have a minimum length and a strength hint;
+/// the backup's password is typed twice; the phrase shows again in
+/// Settings after the wallet's password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_follow_the_rule_and_the_phrase_shows_again() {
+    run("passwords", 120, |s| async move {
+        let alice = s.browser("alice").await;
+        alice.click("Create a new wallet").await;
+        alice.fill("wallet-name-input", "Alice").await;
+        alice.fill("password", "short").await;
+        alice.wait_attr("password-hint", "data-strength", STEP_WAIT, |v| v == "too-weak")
+            .await;
+        let hint = alice.text("password-hint").await.unwrap();
+        assert!(hint.contains("at least 10"), "{hint}");
+        alice.fill("password2", "short").await;
+        alice.click("Create wallet").await;
+        let e = alice
+            .wait("the too-short error", STEP_WAIT, || async { alice.error().await })
+            .await;
+        assert!(e.contains("at least 10 characters"), "{e}");
+        assert!(alice.text("phrase").await.is_none(), "no wallet made");
+        alice.fill("password", "Correct horse battery 42").await;
+        alice.wait_attr("password-hint", "data-strength", STEP_WAIT, |v| v == "strong")
+            .await;
+        alice.screenshot("strong-password").await;
+        alice.click("Back").await;
+        let phrase = alice.create_wallet("Alice", PW).await;
+
+        // The backup: too short, then two different passwords: refused.
+        alice.catch_downloads().await;
+        alice.try_export_backup("short", "short").await;
+        let e = alice.wait_error_at("backup").await;
+        assert!(e.contains("at least 10 characters"), "{e}");
+        alice.try_export_backup(PW, "correct horse batterz").await;
+        alice
+            .wait("the mismatch error", STEP_WAIT, || async {
+                alice.error_at("backup").await.filter(|e| e.contains("differ"))
+            })
+            .await;
+        assert!(alice.saved_files().await.is_empty(), "no file was saved");
+        alice.screenshot("backup-mismatch").await;
+
+        // The phrase again: a wrong password is refused, the right one shows it.
+        alice.fill("phrase-password", "not the password").await;
+        alice.click("Show recovery phrase").await;
+        let e = alice.wait_error_at("phrase").await;
+        assert!(e.contains("Wrong password"), "{e}");
+        assert!(alice.text("phrase").await.is_none());
+        alice.fill("phrase-password", PW).await;
+        alice.click("Show recovery phrase").await;
+        alice.wait_for("phrase").await;
+        let words = alice
+            .js(
+                "return Array.from(document.querySelectorAll(\"[data-testid='phrase'] li\")).map(li => li.textContent.trim());",
+                vec![],
+            )
+            .await;
+        assert_eq!(words, serde_json::json!(phrase));
+        alice.screenshot("phrase-again").await;
+        alice.click("Hide phrase").await;
+        alice
+            .wait("the phrase hidden", STEP_WAIT, || async {
+                alice.text("phrase").await.is_none().then_some(())
+            })
+            .await;
     })
     .await;
 }

@@ -12,31 +12,46 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     InvalidHex(&'static str),
-    InvalidLength { expected: usize, found: usize },
+    InvalidLength {
+        expected: usize,
+        found: usize,
+    },
     InvalidPoint,
     InvalidScalar,
     InvalidXOnlyKey,
     InvalidSignatureEncoding,
     InvalidUuid,
     InvalidJson(String),
-    UnknownMnemonicWord { position: usize, word: String },
+    UnknownMnemonicWord {
+        position: usize,
+        word: String,
+    },
     MnemonicWordCount(usize),
     MnemonicChecksum,
     AddressChecksum,
     AddressFormat(&'static str),
-    WrongNetwork { expected: String, found: String },
+    WrongNetwork {
+        expected: String,
+        found: String,
+    },
     DecryptionFailed,
     UnsupportedMessageVersion(u64),
     WrongPassword,
     CorruptWalletFile(&'static str),
     EmptyDescriptor,
     DuplicateCoin(String),
-    DescriptorTooLarge { max: usize, found: usize },
+    DescriptorTooLarge {
+        max: usize,
+        found: usize,
+    },
     InvalidInvite(&'static str),
     InvalidAmount(&'static str),
     KeyUpdateInvalid,
     BadSignature,
-    Relay { code: ErrorCode, message: String },
+    Relay {
+        code: ErrorCode,
+        message: String,
+    },
     Transport(String),
     UnknownCoin(String),
     UnknownRecord(String),
@@ -46,6 +61,10 @@ pub enum Error {
     NotEnoughMemory,
     InvalidSwap(&'static str),
     OwnInvite,
+    /// A new password shorter than the rule's minimum.
+    PasswordTooShort {
+        min: usize,
+    },
 }
 
 impl Error {
@@ -87,6 +106,7 @@ impl Error {
             Error::NotEnoughMemory => "not_enough_memory",
             Error::InvalidSwap(_) => "invalid_swap",
             Error::OwnInvite => "own_invite",
+            Error::PasswordTooShort { .. } => "password_too_short",
         }
     }
 
@@ -203,6 +223,10 @@ impl fmt::Display for Error {
             Error::OwnInvite => write!(
                 f,
                 "This is your own invite: send it to the other person, who joins it; then paste their answer under your invite."
+            ),
+            Error::PasswordTooShort { min } => write!(
+                f,
+                "Choose a longer password: at least {min} characters (a few words are easy to remember)."
             ),
         }
     }

@@ -158,6 +158,29 @@ pub enum Msg {
     ExportProofs,
     /// Delete the wallet: `false` asks, `true` deletes.
     Delete(bool),
+    // ---- passwords and the phrase (`app/settings.rs`)
+    /// A new-password field changed: redraw its strength hint.
+    PasswordTyped,
+    /// Settings: open the vault with the password typed, to show the phrase.
+    ShowPhrase,
+    PhraseShown(Result<Mnemonic, UiError>),
+    HidePhrase,
+}
+
+/// Where the user acted: a failure is shown next to that form or button
+/// rather than at the top of the page.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Place {
+    Deposit,
+    Send,
+    Backup,
+    Phrase,
+    /// Creating an invite.
+    Invite,
+    /// Pasting the join answer to an invite.
+    Answer,
+    /// Reading an invite and joining it.
+    Join,
 }
 
 /// A read invite: its text, kept so that Join acts on exactly what was
@@ -193,9 +216,11 @@ pub(crate) struct Refs {
     pub(crate) invite: NodeRef,
     pub(crate) answer: NodeRef,
     pub(crate) export_password: NodeRef,
+    pub(crate) export_password2: NodeRef,
+    pub(crate) phrase_password: NodeRef,
 }
 
-fn input(field: &NodeRef) -> String {
+pub(crate) fn input(field: &NodeRef) -> String {
     if let Some(text_input) = field.cast::<HtmlInputElement>() {
         return text_input.value();
     }
@@ -261,6 +286,10 @@ pub struct App {
     /// wallet is open.
     pub(crate) linked_invite: Option<String>,
     pub(crate) confirm_delete: bool,
+    /// The form the user last acted on, where its failure shows.
+    pub(crate) acted: Option<Place>,
+    /// The recovery phrase shown again in Settings (after the password).
+    pub(crate) shown_phrase: Option<Mnemonic>,
     tab_id: String,
     _listeners: Vec<Closure<dyn FnMut()>>,
     _interval: Option<i32>,
@@ -442,6 +471,8 @@ impl Component for App {
             open_swap: None,
             linked_invite: browser::linked_invite(),
             confirm_delete: false,
+            acted: None,
+            shown_phrase: None,
             tab_id: browser::tab_id(),
             _listeners: listeners,
             _interval: interval,
@@ -498,12 +529,15 @@ impl Component for App {
                 false
             }
             Msg::Go(screen) => {
+                self.acted = None;
                 self.error = None;
                 self.info = None;
                 self.screen = screen;
                 true
             }
             Msg::Tab(tab) => {
+                self.acted = None;
+                self.shown_phrase = None;
                 self.error = None;
                 self.info = None;
                 self.tab = tab;
@@ -577,6 +611,14 @@ impl Component for App {
             Msg::ExportReceipt(index) => self.export_receipt(index),
             Msg::ExportProofs => self.export_proofs(),
             Msg::Delete(really) => self.delete(ctx, really),
+            // passwords and the phrase: app/settings.rs
+            Msg::PasswordTyped => true,
+            Msg::ShowPhrase => self.show_phrase(ctx),
+            Msg::PhraseShown(result) => self.phrase_shown(result),
+            Msg::HidePhrase => {
+                self.shown_phrase = None;
+                true
+            }
         }
     }
 

@@ -29,6 +29,13 @@ pub async fn idle(limit_ms: f64) {
     let _ = JsFuture::from(p).await;
 }
 
+/// The browser's time zone at Unix time `unix_secs`, in minutes east of
+/// UTC (JavaScript counts them west: the sign is turned).
+pub fn utc_offset_minutes(unix_secs: u64) -> i64 {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix_secs as f64 * 1000.0));
+    -(date.get_timezone_offset() as i64)
+}
+
 /// Resolves after `ms` milliseconds (a `setTimeout`).
 pub async fn sleep(ms: f64) {
     let p = Promise::new(&mut |resolve, _| {

@@ -39,6 +39,9 @@ pub enum UiError {
     InviteNotRead,
     /// The browser refused something (clipboard, download).
     Browser(&'static str),
+    /// An imported backup's coins could not be checked with the relay (its
+    /// sentence): nothing was imported.
+    ResyncFailed(String),
 }
 
 impl From<Error> for UiError {
@@ -83,6 +86,10 @@ impl std::fmt::Display for UiError {
             UiError::NoCoinChosen => f.write_str("Choose at least one coin."),
             UiError::InviteNotRead => f.write_str("Read the invite first: press Read invite and check its terms before joining."),
             UiError::Browser(what) => write!(f, "The browser refused to {what}."),
+            UiError::ResyncFailed(why) => write!(
+                f,
+                "The backup's coins could not be checked with the relay, so nothing was imported: {why}"
+            ),
         }
     }
 }
@@ -151,6 +158,7 @@ mod tests {
             UiError::DemoTooLarge(100_000),
             UiError::NoCoinChosen,
             UiError::Browser("copy to the clipboard"),
+            UiError::ResyncFailed(Error::Transport("x".into()).to_string()),
             UiError::Core(Error::WrongPassword),
             UiError::Core(Error::Transport("fetch failed: TypeError".into())),
             UiError::Core(Error::MnemonicChecksum),

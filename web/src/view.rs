@@ -1,13 +1,15 @@
 //! What the page shows. The submodules draw it, one file per screen (Yew
 //! `html!`, as methods of `App`); this file is the display logic they share,
 //! computed from wallet-core values without any browser API: amounts, coin
-//! states, swap lines, history labels. Pure, so it is unit-tested natively
+//! states, swap lines (the money view's words: `money_text`). Pure, so it is unit-tested natively
 //! and in the browser.
 
 mod coins;
 mod frame;
 mod history;
+pub mod money_text;
 mod onboarding;
+mod password;
 mod settings;
 mod swap;
 mod wallet;
@@ -17,7 +19,7 @@ use crate::clock::{Countdown, swap_countdown};
 use wallet_core::Id;
 use wallet_core::machine::receive::ReceivePhase;
 use wallet_core::machine::send::SendPhase;
-use wallet_core::wallet::{HistoryKind, Record, Wallet};
+use wallet_core::wallet::{Record, Wallet, send_rid};
 
 /// The invite code in a page address's fragment (`#join=lsi1…`).
 pub fn invite_from_hash(hash: &str) -> Option<String> {
@@ -68,7 +70,8 @@ pub fn short_id(id: &Id) -> String {
 pub struct CoinView {
     pub id: Id,
     pub amount: u64,
-    /// `available`, `offered`, `sending`, `swap`.
+    /// `available`, `offered`, `sending`, `swap`, `gone` (moved on at the
+    /// relay since an imported backup: not this wallet's any more).
     pub state: &'static str,
     /// The sentence shown beside it.
     pub label: String,
@@ -93,7 +96,17 @@ pub fn coin_views(w: &Wallet, relay_now: u64) -> Vec<CoinView> {
                     }
                     _ => ("sending", "being sent".to_string(), None),
                 },
-                None if available.contains(&id) => ("available", "available".to_string(), None),
+                None if available.contains(&id) => {
+                    // A send of this coin that failed says so, here.
+                    let label = match w.records.get(&send_rid(&id, c.seq)) {
+                        Some(Record::Send(s)) => match &s.phase {
+                            SendPhase::Failed { code } => money_text::send_failed_label(*code),
+                            _ => "available".to_string(),
+                        },
+                        _ => "available".to_string(),
+                    };
+                    ("available", label, None)
+                }
                 None => ("offered", "offered in an invite".to_string(), None),
             };
             CoinView {
@@ -104,27 +117,14 @@ pub fn coin_views(w: &Wallet, relay_now: u64) -> Vec<CoinView> {
                 swap,
             }
         })
+        .chain(w.gone.values().map(|g| CoinView {
+            id: g.coin.statechain_id,
+            amount: g.coin.amount,
+            state: "gone",
+            label: g.reason.sentence().to_string(),
+            swap: None,
+        }))
         .collect()
-}
-
-/// A history line's verb.
-pub fn history_label(k: HistoryKind) -> &'static str {
-    match k {
-        HistoryKind::Deposit => "Demo deposit",
-        HistoryKind::Sent => "Sent",
-        HistoryKind::Received => "Received",
-        HistoryKind::SwapGave => "Swapped away",
-        HistoryKind::SwapGot => "Swapped in",
-        HistoryKind::Recovered => "Recovered from a swap",
-    }
-}
-
-/// Whether a history kind adds to the balance.
-pub fn history_incoming(k: HistoryKind) -> bool {
-    matches!(
-        k,
-        HistoryKind::Deposit | HistoryKind::Received | HistoryKind::SwapGot
-    )
 }
 
 /// A plain transfer's state in words.
@@ -219,6 +219,48 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_send_and_a_gone_coin_say_what_happened() {
+        use wallet_core::ErrorCode;
+        use wallet_core::wallet::resync::GoneReason;
+        let mut rng = SeededEntropy::new(10);
+        let keys = WalletKeys::from_mnemonic(&Mnemonic::from_entropy(rng.bytes()));
+        let mut w = Wallet::new("t", Network::Demo);
+        let mut coin = |w: &mut Wallet, amount| {
+            let index = w.take_index();
+            let c = OwnedCoin {
+                statechain_id: rng.uuid_v4(),
+                amount,
+                aggregated_pubkey: keys.address(index).unwrap().user_pubkey(),
+                seq: 0,
+                index,
+            };
+            w.coins.insert(c.statechain_id, c.clone());
+            c
+        };
+        let (a, b) = (coin(&mut w, 5_000), coin(&mut w, 7_000));
+        let to = w.new_address(&keys, 0).unwrap();
+        let (rid, _) = w.start_send(&a.statechain_id, to, 0).unwrap();
+        if let Some(Record::Send(s)) = w.records.get_mut(&rid) {
+            s.phase = SendPhase::Failed {
+                code: ErrorCode::BadSignature,
+            };
+        }
+        w.mark_gone(&b.statechain_id, GoneReason::MovedOn, 0);
+        let views = coin_views(&w, 0);
+        let va = views.iter().find(|v| v.id == a.statechain_id).unwrap();
+        assert_eq!(va.state, "available");
+        assert_eq!(va.label, "send failed: the relay refused it — still yours");
+        let vb = views.iter().find(|v| v.id == b.statechain_id).unwrap();
+        assert_eq!(vb.state, "gone");
+        assert!(
+            vb.label.starts_with("spent since this backup"),
+            "{}",
+            vb.label
+        );
+        assert_eq!(w.balance_split().available, 5_000);
+    }
+
+    #[test]
     fn invite_links() {
         assert_eq!(invite_from_hash("#join=lsi1abc"), Some("lsi1abc".into()));
         assert_eq!(invite_from_hash("join=lsi1abc"), Some("lsi1abc".into()));
@@ -254,15 +296,5 @@ mod tests {
         );
         assert!(overpay_warning(u64::MAX, u64::MAX / 2).is_some());
         assert_eq!(overpay_warning(u64::MAX, u64::MAX), None);
-    }
-
-    #[test]
-    fn history_labels() {
-        assert!(history_incoming(HistoryKind::SwapGot));
-        assert!(!history_incoming(HistoryKind::SwapGave));
-        assert_eq!(
-            history_label(HistoryKind::Recovered),
-            "Recovered from a swap"
-        );
     }
 }

@@ -106,6 +106,11 @@ pub struct Wallet {
     /// Invites this wallet created and nobody has answered yet, by batch id.
     #[serde(default)]
     pub invites: BTreeMap<Id, PendingInvite>,
+    /// Coins the relay showed had moved on when this wallet's state was
+    /// checked against it (an imported backup older than the coins):
+    /// kept to say what happened to them, never spendable.
+    #[serde(default)]
+    pub gone: BTreeMap<Id, crate::wallet::resync::GoneCoin>,
 }
 
 /// An invite waiting for its join answer; its coins are reserved meanwhile.
@@ -156,6 +161,7 @@ impl Wallet {
             equivocations: Vec::new(),
             verified: VerifiedPrefixCache::default(),
             invites: BTreeMap::new(),
+            gone: BTreeMap::new(),
         }
     }
 

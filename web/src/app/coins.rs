@@ -1,7 +1,7 @@
 //! The coins, receive and send tabs: demo deposits, receiving addresses,
 //! sending a coin.
 
-use super::{App, Msg, clear, input, send};
+use super::{App, Msg, Place, clear, input, send};
 use crate::errors::UiError;
 use crate::view::sats;
 use wallet_core::Id;
@@ -39,6 +39,7 @@ impl App {
         let Some(host) = self.host.clone() else {
             return false;
         };
+        self.acted = Some(Place::Deposit);
         let max = host.env.config.borrow().as_ref().map(|c| c.max_demo_amount);
         let amount = match demo_amount(&input(&self.refs.amount), max) {
             Ok(amount) => amount,
@@ -82,6 +83,7 @@ impl App {
         let Some(host) = self.host.clone() else {
             return false;
         };
+        self.acted = Some(Place::Send);
         let to = input(&self.refs.address).trim().to_string();
         let coin = match Id::parse(&input(&self.refs.send_coin)) {
             Ok(coin) => coin,

@@ -7,13 +7,17 @@ use crate::browser::{self, BrowserEntropy};
 use crate::errors::UiError;
 use crate::secrets;
 use crate::store::{Store, WalletMeta};
-use wallet_core::Error;
 use wallet_core::entropy::Entropy;
 use wallet_core::keys::{Mnemonic, WalletKeys};
 use wallet_core::vault::KdfParams;
 use wallet_core::wallet::Wallet;
+use wallet_core::wallet::password::check_new_password;
+use wallet_core::wallet::resync;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+/// What the page says while an imported backup's coins are checked.
+const CHECKING: &str = "Checking your coins with the relay…";
 
 impl App {
     pub(super) fn create_submit(&mut self) -> bool {
@@ -118,6 +122,8 @@ impl App {
         let password = input(&self.refs.password);
         let name = input(&self.refs.name).trim().to_string();
         let store = self.store();
+        let env = self.env.clone();
+        let link = ctx.link().clone();
         self.run_blocking(ctx, "Opening the backup…", async move {
             let Some(file) = file else {
                 return Msg::Done(Err(UiError::BadBackup));
@@ -133,6 +139,25 @@ impl App {
                         opened.name = name;
                     }
                     opened.wallet.name = opened.name.clone();
+                    // The backup may be older than its coins: ask the relay
+                    // about each before the wallet shows them, and store
+                    // nothing if it cannot be asked.
+                    link.send_message(Msg::Busy(Some(CHECKING.into())));
+                    let keys = WalletKeys::from_mnemonic(&opened.phrase);
+                    let progress = |checked: usize, of: usize| {
+                        link.send_message(Msg::Busy(Some(format!(
+                            "{CHECKING} ({checked} of {of})"
+                        ))))
+                    };
+                    match resync::resync(&env.relay, &opened.wallet, &keys, progress).await {
+                        Ok(gone) => {
+                            let now = env.now();
+                            for (id, reason) in gone {
+                                opened.wallet.mark_gone(&id, reason, now);
+                            }
+                        }
+                        Err(e) => return Msg::Done(Err(UiError::ResyncFailed(e.to_string()))),
+                    }
                     create_wallet(
                         store,
                         opened.name,
@@ -156,9 +181,7 @@ impl App {
         if self.wallets.iter().any(|wallet| wallet.name == name) {
             return Err(UiError::NameTaken);
         }
-        if password.is_empty() {
-            return Err(UiError::Core(Error::EmptyPassword));
-        }
+        check_new_password(password)?;
         if password != again {
             return Err(UiError::PasswordsDiffer);
         }

@@ -186,6 +186,8 @@ impl App {
             wasm_bindgen_futures::spawn_local(async move { host.shutdown().await });
         }
         self.phrase = None;
+        self.shown_phrase = None;
+        self.acted = None;
         self.unlocked = None;
         self.create_ticks.clear();
         self.join_ticks.clear();

@@ -1,12 +1,14 @@
 //! The settings tab (manual confirmation, backup file, deleting the
 //! wallet) and the history tab's exports (receipts, equivocation proofs).
 
-use super::{App, Msg, Screen, clear, input, send};
+use super::{App, Msg, Place, Screen, clear, input, send};
 use crate::browser::{self, BrowserEntropy};
 use crate::errors::UiError;
 use crate::secrets;
 use crate::view::short_id;
+use wallet_core::keys::Mnemonic;
 use wallet_core::vault::KdfParams;
+use wallet_core::wallet::password::check_new_password;
 use yew::prelude::*;
 
 impl App {
@@ -53,8 +55,24 @@ impl App {
         let (Some(host), Some(phrase)) = (self.host.clone(), self.phrase.clone()) else {
             return false;
         };
+        self.acted = Some(Place::Backup);
         let password = input(&self.refs.export_password);
+        let again = input(&self.refs.export_password2);
+        // The rule for new passwords, and the same password twice; a
+        // mismatch changes nothing.
+        let checked = check_new_password(&password)
+            .map_err(UiError::from)
+            .and_then(|_| {
+                (password == again)
+                    .then_some(())
+                    .ok_or(UiError::PasswordsDiffer)
+            });
+        if let Err(e) = checked {
+            self.fail(e);
+            return true;
+        }
         let password_field = self.refs.export_password.clone();
+        let again_field = self.refs.export_password2.clone();
         self.run_blocking(ctx, "Encrypting the backup…", async move {
             let wallet = host.wallet.borrow().clone();
             let manual = host.meta.borrow().manual_confirm;
@@ -70,6 +88,7 @@ impl App {
                 let file = format!("lockstep-{}.backup.json", wallet.name);
                 if browser::download(&file, &text, "application/json") {
                     clear(&password_field);
+                    clear(&again_field);
                     Ok(format!(
                         "The backup {file} was saved. Keep it with the password you used."
                     ))
@@ -79,6 +98,43 @@ impl App {
             });
             Msg::Done(result)
         });
+        true
+    }
+
+    /// Shows the recovery phrase again once the password typed opens the
+    /// wallet's vault (the phrase in memory is not shown on its own: the
+    /// password proves it is the owner at the screen).
+    pub(super) fn show_phrase(&mut self, ctx: &Context<Self>) -> bool {
+        let (Some(host), Some(store)) = (self.host.clone(), self.store()) else {
+            return false;
+        };
+        self.acted = Some(Place::Phrase);
+        let password = input(&self.refs.phrase_password);
+        let field = self.refs.phrase_password.clone();
+        let name = host.meta.borrow().name.clone();
+        self.run_blocking(ctx, "Checking the password…", async move {
+            let opened = async {
+                let (_, vault, _) = store.load(&name).await?;
+                secrets::open_phrase(&vault, &password)
+            }
+            .await;
+            if opened.is_ok() {
+                clear(&field);
+            }
+            Msg::PhraseShown(opened)
+        });
+        true
+    }
+
+    pub(super) fn phrase_shown(&mut self, result: Result<Mnemonic, UiError>) -> bool {
+        self.busy = None;
+        match result {
+            Ok(phrase) => {
+                self.error = None;
+                self.shown_phrase = Some(phrase);
+            }
+            Err(e) => self.fail(e),
+        }
         true
     }
 

@@ -2,7 +2,7 @@
 //! swap from the join answer, joining an invite (also from a link), and the
 //! user's confirm / abort.
 
-use super::{App, JoinPreview, Msg, Screen, Tab, input, parse_amount, send};
+use super::{App, JoinPreview, Msg, Place, Screen, Tab, input, parse_amount, send};
 use crate::browser;
 use crate::errors::UiError;
 use wallet_core::Id;
@@ -17,6 +17,7 @@ impl App {
         let Some(host) = self.host.clone() else {
             return false;
         };
+        self.acted = Some(Place::Invite);
         let Some(coins) = self.chosen_coins(false) else {
             return true;
         };
@@ -79,6 +80,7 @@ impl App {
         let Some(host) = self.host.clone() else {
             return false;
         };
+        self.acted = Some(Place::Answer);
         let code = input(&self.refs.answer);
         send(ctx, async move {
             Msg::SwapStarted(host.accept_answer(&code).await)
@@ -99,6 +101,7 @@ impl App {
     }
 
     pub(super) fn read_invite(&mut self) -> bool {
+        self.acted = Some(Place::Join);
         let code = input(&self.refs.invite);
         match self.preview(&code) {
             Ok(()) => self.error = None,
@@ -136,6 +139,7 @@ impl App {
         let Some(host) = self.host.clone() else {
             return false;
         };
+        self.acted = Some(Place::Join);
         let Some(code) = self
             .join_preview
             .as_ref()

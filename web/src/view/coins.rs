@@ -3,7 +3,7 @@
 
 use super::widgets::{Checks, CopyButton, Qr};
 use super::widgets::{on_click, on_submit};
-use crate::app::{App, DEMO_DEFAULT, Msg};
+use crate::app::{App, DEMO_DEFAULT, Msg, Place};
 use crate::view::{self, review_line, sats, short_id};
 use wallet_core::wallet::{Record, Wallet};
 use yew::prelude::*;
@@ -54,6 +54,7 @@ impl App {
                     <input ref={self.refs.amount.clone()} inputmode="numeric" data-testid="deposit-amount" placeholder={format!("e.g. {DEMO_DEFAULT}")} aria-label="Amount in satoshis"/>
                     <button type="submit" disabled={self.busy.is_some()}>{"Get demo coins"}</button>
                 </form>
+                { self.error_at(ctx, Place::Deposit) }
             </section>
             { self.activity(ctx, wallet) }
             </>
@@ -165,6 +166,7 @@ impl App {
                         <button type="submit" disabled={self.busy.is_some()}>{"Send coin"}</button>
                     </form>
                 }
+                { self.error_at(ctx, Place::Send) }
             </section>
         }
     }

@@ -2,7 +2,7 @@
 //! banners, the error / info / busy lines, and the footer.
 
 use super::widgets::on_click;
-use crate::app::{App, Msg, Screen};
+use crate::app::{App, Msg, Place, Screen};
 use yew::prelude::*;
 
 impl App {
@@ -19,7 +19,7 @@ impl App {
                 </header>
                 { self.banners(ctx) }
                 <main>
-                    if let Some(error) = &self.error {
+                    if let (Some(error), None) = (&self.error, self.acted) {
                         <div class="error" role="alert" data-testid="error">
                             <span>{error}</span>
                             <button type="button" class="link" aria-label="Dismiss" onclick={on_click(link, || Msg::Error(None))}>{"Dismiss"}</button>
@@ -40,6 +40,20 @@ impl App {
                     { self.env.clock.get().skew_note().unwrap_or_default() }
                 </footer>
             </div>
+        }
+    }
+
+    /// The error line beside the form at `place`, when the user's last
+    /// action there failed (the top of the page shows it otherwise).
+    pub(crate) fn error_at(&self, ctx: &Context<Self>, place: Place) -> Html {
+        match &self.error {
+            Some(error) if self.acted == Some(place) => html! {
+                <div class="error inline-error" role="alert" data-testid="error" data-place={format!("{place:?}").to_lowercase()}>
+                    <span>{error}</span>
+                    <button type="button" class="link" aria-label="Dismiss" onclick={on_click(ctx.link(), || Msg::Error(None))}>{"Dismiss"}</button>
+                </div>
+            },
+            _ => html! {},
         }
     }
 

@@ -5,6 +5,7 @@
 use super::widgets::{on_click, on_submit};
 use crate::app::{App, Msg, Screen};
 use crate::errors::UiError;
+use wallet_core::wallet::password::MIN_PASSWORD_LEN;
 use yew::prelude::*;
 
 impl App {
@@ -24,9 +25,10 @@ impl App {
                     <h1>{"Create a wallet"}</h1>
                     <form onsubmit={on_submit(link, || Msg::CreateSubmit)}>
                         <label>{"Wallet name"}<input ref={self.refs.name.clone()} name="name" data-testid="wallet-name-input" placeholder="e.g. Alice" autocomplete="off"/></label>
-                        <label>{"Password"}<input ref={self.refs.password.clone()} type="password" name="password" data-testid="password" autocomplete="new-password"/></label>
+                        <label>{"Password"}<input ref={self.refs.password.clone()} type="password" name="password" data-testid="password" autocomplete="new-password" oninput={link.callback(|_| Msg::PasswordTyped)}/></label>
+                        { self.password_hint(&self.refs.password) }
                         <label>{"Password again"}<input ref={self.refs.password2.clone()} type="password" name="password2" data-testid="password2" autocomplete="new-password"/></label>
-                        <p class="muted">{"The password encrypts the wallet on this device. It cannot be recovered; the recovery phrase you get next can restore the wallet anywhere."}</p>
+                        <p class="muted">{format!("At least {MIN_PASSWORD_LEN} characters. The password encrypts the wallet on this device. It cannot be recovered; the recovery phrase you get next can restore the wallet anywhere.")}</p>
                         <div class="row">
                             <button type="submit">{"Create wallet"}</button>
                             <button type="button" class="secondary" onclick={on_click(link, || Msg::Go(Screen::Welcome))}>{"Back"}</button>
@@ -69,7 +71,8 @@ impl App {
                     <form onsubmit={on_submit(link, || Msg::RestoreSubmit)}>
                         <label>{"Recovery phrase (12 words)"}<textarea ref={self.refs.phrase.clone()} data-testid="restore-phrase" rows="3" autocomplete="off" autocapitalize="none" spellcheck="false"/></label>
                         <label>{"Wallet name"}<input ref={self.refs.name.clone()} data-testid="wallet-name-input" autocomplete="off"/></label>
-                        <label>{"New password"}<input ref={self.refs.password.clone()} type="password" data-testid="password" autocomplete="new-password"/></label>
+                        <label>{"New password"}<input ref={self.refs.password.clone()} type="password" data-testid="password" autocomplete="new-password" oninput={link.callback(|_| Msg::PasswordTyped)}/></label>
+                        { self.password_hint(&self.refs.password) }
                         <label>{"Password again"}<input ref={self.refs.password2.clone()} type="password" data-testid="password2" autocomplete="new-password"/></label>
                         <p class="muted">{"The wallet asks the relay which coins the phrase's addresses own and adds them back."}</p>
                         <div class="row">

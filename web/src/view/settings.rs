@@ -1,9 +1,10 @@
 //! The settings tab: manual confirmation, the backup file, lock and delete.
 
 use super::widgets::{on_click, on_submit};
-use crate::app::{App, Msg};
+use crate::app::{App, Msg, Place};
 use crate::clock::format_duration;
 use wallet_core::wallet::Wallet;
+use wallet_core::wallet::password::MIN_PASSWORD_LEN;
 use yew::prelude::*;
 
 impl App {
@@ -44,10 +45,34 @@ impl App {
             <section class="card">
                 <h2>{"Backup"}</h2>
                 <p class="muted">{"An encrypted file with the recovery phrase and the wallet's state (coins, swaps in progress, history). It opens only with the password you type here."}</p>
-                <form class="inline" onsubmit={on_submit(link, || Msg::ExportBackup)}>
-                    <input ref={self.refs.export_password.clone()} type="password" data-testid="export-password" placeholder="Password for the file" autocomplete="new-password"/>
+                <form onsubmit={on_submit(link, || Msg::ExportBackup)}>
+                    <label>{format!("Password for the file (at least {MIN_PASSWORD_LEN} characters)")}
+                        <input ref={self.refs.export_password.clone()} type="password" data-testid="export-password" autocomplete="new-password" oninput={link.callback(|_| Msg::PasswordTyped)}/>
+                    </label>
+                    { self.password_hint(&self.refs.export_password) }
+                    <label>{"The same password again"}
+                        <input ref={self.refs.export_password2.clone()} type="password" data-testid="export-password2" autocomplete="new-password"/>
+                    </label>
                     <button type="submit">{"Export backup"}</button>
                 </form>
+                { self.error_at(ctx, Place::Backup) }
+            </section>
+            <section class="card">
+                <h2>{"Recovery phrase"}</h2>
+                if let Some(phrase) = &self.shown_phrase {
+                    <p>{"Your 12 words, in order. Anyone with them owns your coins: keep them offline."}</p>
+                    <ol class="phrase" data-testid="phrase">
+                        { for phrase.words().into_iter().map(|word| html! { <li>{word}</li> }) }
+                    </ol>
+                    <button type="button" class="secondary" onclick={on_click(link, || Msg::HidePhrase)}>{"Hide phrase"}</button>
+                } else {
+                    <p class="muted">{"Type the wallet's password to see its recovery phrase again."}</p>
+                    <form class="inline" onsubmit={on_submit(link, || Msg::ShowPhrase)}>
+                        <input ref={self.refs.phrase_password.clone()} type="password" data-testid="phrase-password" aria-label="The wallet's password" placeholder="The wallet's password" autocomplete="current-password"/>
+                        <button type="submit">{"Show recovery phrase"}</button>
+                    </form>
+                    { self.error_at(ctx, Place::Phrase) }
+                }
             </section>
             <section class="card">
                 <h2>{"This wallet"}</h2>

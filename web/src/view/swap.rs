@@ -3,7 +3,7 @@
 
 use super::widgets::{Checks, CopyButton, Qr};
 use super::widgets::{on_click, on_submit};
-use crate::app::{App, Msg, Tab};
+use crate::app::{App, Msg, Place, Tab};
 use crate::browser;
 use crate::clock::swap_countdown;
 use crate::view::{overpay_warning, review_line, sats, short_id};
@@ -117,6 +117,7 @@ impl App {
                         <button type="submit">{"Create invite"}</button>
                     </form>
                 }
+                { self.error_at(ctx, Place::Invite) }
                 if !wallet.invites.is_empty() {
                     <h3>{"Waiting for an answer"}</h3>
                     <ul class="invites">
@@ -136,6 +137,7 @@ impl App {
                         <label>{"Paste the join answer (lsj1…)"}<textarea ref={self.refs.answer.clone()} rows="3" data-testid="answer-input" spellcheck="false"/></label>
                         <button type="submit">{"Start swap"}</button>
                     </form>
+                    { self.error_at(ctx, Place::Answer) }
                 }
             </section>
             <section class={classes!("card", (self.linked_invite.is_some() || self.join_preview.is_some()).then_some("first"))}>
@@ -148,6 +150,7 @@ impl App {
                 if let Some(preview) = &self.join_preview {
                     { self.join_preview_box(ctx, wallet, &preview.invite) }
                 }
+                { self.error_at(ctx, Place::Join) }
             </section>
             </div>
             </>

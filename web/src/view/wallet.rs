@@ -2,6 +2,7 @@
 //! own file.
 
 use crate::app::{App, Msg, Tab};
+use crate::view::money_text::balance_line;
 use crate::view::sats;
 use wallet_core::wallet::Record;
 use yew::prelude::*;
@@ -21,6 +22,7 @@ impl App {
             (Tab::Settings, "Settings"),
         ];
         let wallet = host.wallet.borrow();
+        let split = wallet.balance_split();
         let active_swaps = wallet
             .records
             .values()
@@ -31,6 +33,7 @@ impl App {
                 <section class="balance-card">
                     <div class="label">{"Balance"}</div>
                     <div class="balance" data-testid="balance" data-sats={wallet.balance().to_string()}>{sats(wallet.balance())}</div>
+                    <div class="balance-split" data-testid="balance-split" data-available={split.available.to_string()} data-locked={split.in_swaps.to_string()}>{balance_line(&split)}</div>
                     <div class="muted">{format!("{} coin{} · demo coins", wallet.coins.len(), if wallet.coins.len() == 1 { "" } else { "s" })}</div>
                 </section>
                 <nav class="tabs" role="tablist">
