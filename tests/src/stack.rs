@@ -106,7 +106,12 @@ impl Stack {
     /// A new browser session (a fresh profile: its own IndexedDB), named
     /// for screenshots, with the wallet page loaded.
     pub async fn browser(self: &Arc<Self>, name: &str) -> Page {
-        let caps = json!({
+        self.browser_with(name, &[]).await
+    }
+
+    /// [`Stack::browser`] with more Chromium flags (a fake camera, say).
+    pub async fn browser_with(self: &Arc<Self>, name: &str, extra_args: &[String]) -> Page {
+        let mut caps = json!({
             // The console (CSP violations included) for Page::console_errors.
             "goog:loggingPrefs": { "browser": "ALL" },
             "goog:chromeOptions": {
@@ -123,6 +128,9 @@ impl Stack {
                 ]
             }
         });
+        if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
+            args.extend(extra_args.iter().cloned().map(Value::String));
+        }
         let Value::Object(caps) = caps else {
             unreachable!("a JSON object literal")
         };
