@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the web wallet (web/, index.html, Trunk.toml) into dist/ with Trunk,
-# offline, in the size-optimised `wasm-release` profile; writes a Brotli
+# offline, in the size-optimised `wasm-release` profile; the Scan fallback's
+# QR decoder (web/qr-decoder) as its own wasm; the service worker
+# (web/pwa/sw.js with this build's file list); writes a Brotli
 # (quality 11) and a gzip (-9) copy beside every file (`x.br`, `x.gz`: the
 # relay serves them by Accept-Encoding); prints what a first load transfers
 # (scripts/first-load-size.sh). Expects scripts/setup.sh to have run (it
@@ -17,6 +19,26 @@ export TRUNK_SKIP_VERSION_CHECK=true
 cargo fetch
 echo "build-web: trunk build --release --cargo-profile wasm-release"
 trunk build --release --cargo-profile wasm-release
+# The QR decoder for browsers without BarcodeDetector (web/qr-decoder): its
+# own small wasm beside the wallet's, fetched by qr-worker.js only when Scan
+# is pressed, never by a first load.
+echo "build-web: qr-decoder (the Scan fallback's wasm)"
+cargo build --offline -p qr-decoder --lib --target wasm32-unknown-unknown --profile wasm-release
+wasm-bindgen --target no-modules --no-typescript --out-dir dist --out-name qr-decoder \
+    "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/qr_decoder.wasm"
+wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    dist/qr-decoder_bg.wasm -o dist/qr-decoder_bg.wasm
+cp web/qr-decoder/qr-worker.js dist/qr-worker.js
+# The service worker (web/pwa/sw.js): this build's app shell (every file
+# Trunk wrote: the page, its hashed JS/wasm/CSS, the manifest and icons)
+# as its list, and a cache version from those files' bytes, so each build
+# caches anew and drops the last build's cache.
+shell_files=$(cd dist && find . -maxdepth 1 -type f ! -name '*.br' ! -name '*.gz' ! -name 'qr-*' | sed 's|^\./||' | LC_ALL=C sort)
+version=$(cd dist && printf '%s\n' $shell_files | xargs cat | sha256sum | cut -c1-16)
+shell_json=$(printf '%s\n' $shell_files | awk 'BEGIN { printf "[" } { printf "%s\"/%s\"", (NR > 1 ? ", " : ""), $0 } END { printf "]" }')
+sed -e "s|__VERSION__|$version|" -e "s|__SHELL__|$shell_json|" web/pwa/sw.js >dist/sw.js
+echo "build-web: dist/sw.js caches $shell_json as lockstep-shell-$version"
 command -v brotli >/dev/null 2>&1 || { echo "build-web: no brotli: run bash scripts/setup.sh" >&2; exit 1; }
 # Trunk writes dist/ anew each build: no stale copy is left behind. -n: no
 # name or time in the gzip header, so a rebuild gives the same bytes.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints what a first load of the web wallet transfers, per file of dist/
 # (index.html, the CSS, the JS, the wasm: everything but the .br/.gz
-# copies) and in total: raw, gzip -9 (.gz) and Brotli q11 (.br) bytes, the
+# copies; not the QR decoder, qr-*, fetched only when Scan is pressed on a
+# browser without BarcodeDetector) and in total: raw, gzip -9 (.gz) and Brotli q11 (.br) bytes, the
 # body bytes the relay sends for each Accept-Encoding (HTTP headers not
 # counted). Reads the copies scripts/build-web.sh wrote.
 # Usage: bash scripts/first-load-size.sh [DIST]   (default dist/)
@@ -24,7 +25,7 @@ while IFS= read -r f; do
     if [ "$gz" = - ] || [ "$br" = - ]; then missing=1; continue; fi
     total_gz=$((total_gz + gz))
     total_br=$((total_br + br))
-done < <(find "$DIST" -type f ! -name '*.br' ! -name '*.gz' | LC_ALL=C sort)
+done < <(find "$DIST" -type f ! -name '*.br' ! -name '*.gz' ! -name 'qr-*' | LC_ALL=C sort)
 printf '%-40s %10s %10s %10s\n' "first load (total)" "$total_raw" "$total_gz" "$total_br"
 if [ "$missing" = 1 ]; then
     echo "first-load-size: some files have no .gz or .br copy (not counted): run bash scripts/build-web.sh" >&2

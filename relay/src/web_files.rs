@@ -10,8 +10,13 @@
 //! - with the page's security headers: a Content-Security-Policy that lets
 //!   only the wallet's own files and the inline loader Trunk writes into
 //!   `index.html` (by its SHA-256, read from the file) run, and wasm be
-//!   compiled; `X-Content-Type-Options: nosniff`; `Referrer-Policy:
-//!   no-referrer`.
+//!   compiled, and workers (the service worker `sw.js`, the QR decoder's
+//!   worker) and the app manifest come only from here;
+//!   `X-Content-Type-Options: nosniff`; `Referrer-Policy: no-referrer`.
+//!
+//! `sw.js` and `manifest.webmanifest` carry no hash in their names, so they
+//! are `no-cache` like the page: a browser checks for a new service worker
+//! on every load (it also caps its own HTTP cache of it at a day).
 //!
 //! Unknown paths (the SPA's own routes) answer `index.html`.
 
@@ -199,6 +204,10 @@ fn policy(script_hashes: &[String], style_hashes: &[String]) -> String {
         with("style-src 'self'", style_hashes),
         "img-src 'self' data:".to_string(),
         "connect-src 'self'".to_string(),
+        // The service worker (`sw.js`), the QR decoder's worker, and the
+        // web app manifest: the wallet's own files only.
+        "worker-src 'self'".to_string(),
+        "manifest-src 'self'".to_string(),
         "frame-ancestors 'none'".to_string(),
         "base-uri 'none'".to_string(),
         "form-action 'none'".to_string(),
@@ -307,7 +316,8 @@ mod tests {
         assert_eq!(
             csp,
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-             img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
+             img-src 'self' data:; connect-src 'self'; worker-src 'self'; \
+             manifest-src 'self'; frame-ancestors 'none'; \
              base-uri 'none'; form-action 'none'"
         );
         assert!(!csp.contains("unsafe-inline"));

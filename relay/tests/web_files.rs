@@ -29,6 +29,10 @@ fn dist(dir: &Path) {
     write("web-0123456789abcdef.js.br", "js brotli");
     write("web-0123456789abcdef.js.gz", "js gzip");
     write("style-00c0ffee12345678.css", "body{}");
+    write("sw.js", "self.addEventListener('fetch', () => {});");
+    write("sw.js.br", "sw brotli");
+    write("manifest.webmanifest", "{\"name\":\"Lockstep wallet\"}");
+    write("icon-192.png", "png");
 }
 
 async fn relay_with_dist() -> (TestRelay, tempfile::TempDir) {
@@ -183,6 +187,8 @@ fn assert_security_headers(h: &HeaderMap, what: &str) {
         "style-src 'self'",
         "img-src 'self' data:",
         "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",
         "form-action 'none'",
@@ -210,6 +216,8 @@ async fn every_static_answer_has_the_security_headers() {
         "/swap/123",
         JS,
         "/style-00c0ffee12345678.css",
+        "/sw.js",
+        "/manifest.webmanifest",
     ] {
         for ae in [None, Some("br")] {
             let resp = get(&r, path, ae).await;
@@ -232,6 +240,30 @@ async fn every_static_answer_has_the_security_headers() {
         "{csp}"
     );
     assert_eq!(resp.text().await.unwrap(), rebuilt);
+}
+
+#[tokio::test]
+async fn the_service_worker_and_manifest_are_served_by_type_and_never_cached() {
+    let (r, _web) = relay_with_dist().await;
+    for (path, ae, content_type, encoding) in [
+        ("/sw.js", None, "text/javascript", None),
+        ("/sw.js", Some("br"), "text/javascript", Some("br")),
+        (
+            "/manifest.webmanifest",
+            None,
+            "application/manifest+json",
+            None,
+        ),
+        ("/icon-192.png", None, "image/png", None),
+    ] {
+        let resp = get(&r, path, ae).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        let h = resp.headers();
+        assert_eq!(header(h, "content-type"), Some(content_type), "{path}");
+        assert_eq!(header(h, "content-encoding"), encoding, "{path} {ae:?}");
+        // Unhashed names: a new build's service worker is seen at the next load.
+        assert_eq!(header(h, "cache-control"), Some("no-cache"), "{path}");
+    }
 }
 
 #[tokio::test]

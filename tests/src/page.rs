@@ -292,3 +292,44 @@ fn slug(s: &str) -> String {
         .collect();
     s.chars().take(40).collect()
 }
+
+/// A WebDriver command fantoccini has no method for: a POST to
+/// `/session/{id}/<path>` with a JSON body.
+#[derive(Debug)]
+struct SessionPost {
+    path: &'static str,
+    body: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for SessionPost {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.to_string()))
+    }
+}
+
+impl Page {
+    /// Grants the page a permission (`clipboard-read`, …) as a person
+    /// answering the browser's prompt would: WebDriver's Set Permission.
+    pub async fn grant_permission(&self, name: &str) {
+        let cmd = SessionPost {
+            path: "permissions",
+            body: serde_json::json!({ "descriptor": { "name": name }, "state": "granted" }),
+        };
+        self.client
+            .issue_cmd(cmd)
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot grant {name}: {e}", self.name));
+    }
+}

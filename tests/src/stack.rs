@@ -138,7 +138,12 @@ impl Stack {
     /// A new browser session (a fresh profile: its own IndexedDB), named
     /// for screenshots, with the wallet page loaded.
     pub async fn browser(self: &Arc<Self>, name: &str) -> Page {
-        let page = self.session(name).await;
+        self.browser_with(name, &[]).await
+    }
+
+    /// [`Stack::browser`] with more Chromium flags (a fake camera, say).
+    pub async fn browser_with(self: &Arc<Self>, name: &str, extra_args: &[String]) -> Page {
+        let page = self.session_with(name, extra_args).await;
         page.open().await;
         page
     }
@@ -146,7 +151,11 @@ impl Stack {
     /// A new browser session as [`Stack::browser`], on no page yet (to set
     /// up the browser, e.g. network emulation, before the first load).
     pub async fn session(self: &Arc<Self>, name: &str) -> Page {
-        let caps = json!({
+        self.session_with(name, &[]).await
+    }
+
+    async fn session_with(self: &Arc<Self>, name: &str, extra_args: &[String]) -> Page {
+        let mut caps = json!({
             // The console (CSP violations included) for Page::console_errors.
             "goog:loggingPrefs": { "browser": "ALL" },
             "goog:chromeOptions": {
@@ -163,6 +172,9 @@ impl Stack {
                 ]
             }
         });
+        if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
+            args.extend(extra_args.iter().cloned().map(Value::String));
+        }
         let Value::Object(caps) = caps else {
             unreachable!("a JSON object literal")
         };

@@ -178,3 +178,57 @@ pub fn clear_hash() {
         let _ = w.location().set_hash("");
     }
 }
+
+/// The clipboard's text (`navigator.clipboard.readText`); `None` when the
+/// browser refuses (no permission, no clipboard, not a secure page).
+pub async fn paste_text() -> Option<String> {
+    let w = web_sys::window()?;
+    // `navigator.clipboard` is undefined outside a secure context: calling
+    // through it would throw.
+    let clipboard = js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("clipboard")).ok()?;
+    if clipboard.is_undefined() {
+        return None;
+    }
+    let p = w.navigator().clipboard().read_text();
+    JsFuture::from(p).await.ok()?.as_string()
+}
+
+/// Puts `text` in an `<input>` or `<textarea>` as if typed: its `input`
+/// event fires (the page's handlers see the change), and it gets focus.
+pub fn set_field(field: &web_sys::Node, text: &str) {
+    if let Some(input) = field.dyn_ref::<web_sys::HtmlInputElement>() {
+        input.set_value(text);
+    } else if let Some(area) = field.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        area.set_value(text);
+    } else {
+        return;
+    }
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    if let Ok(event) = web_sys::Event::new_with_event_init_dict("input", &init) {
+        let _ = field.dispatch_event(&event);
+    }
+    if let Some(el) = field.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = el.focus();
+    }
+}
+
+/// Registers the service worker (`/sw.js`, written by scripts/build-web.sh)
+/// that caches the app shell; where the browser has none (or the page is
+/// not a secure context) the wallet runs as before.
+pub fn register_service_worker() {
+    let Some(w) = web_sys::window() else {
+        return;
+    };
+    let has =
+        js_sys::Reflect::has(&w.navigator(), &JsValue::from_str("serviceWorker")).unwrap_or(false);
+    if !has {
+        return;
+    }
+    let p = w.navigator().service_worker().register("/sw.js");
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = JsFuture::from(p).await {
+            web_sys::console::warn_2(&JsValue::from_str("service worker not registered:"), &e);
+        }
+    });
+}

@@ -17,11 +17,13 @@ pub mod idb;
 pub mod net;
 pub mod notices;
 pub mod qr;
+pub mod scan;
 pub mod secrets;
 pub mod store;
 pub mod view;
 
 /// Mounts the page on `<body>`.
 pub fn start() {
+    browser::register_service_worker();
     yew::Renderer::<app::App>::new().render();
 }

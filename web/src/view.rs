@@ -5,6 +5,7 @@
 //! and in the browser.
 
 mod coins;
+mod field_tools;
 mod frame;
 mod history;
 pub mod money_text;

@@ -1,6 +1,7 @@
 //! The coins tab (coin list, demo deposit, transfers in progress), the
 //! receive tab and the send tab.
 
+use super::field_tools::FieldTools;
 use super::widgets::{Checks, CopyButton, Qr};
 use super::widgets::{on_click, on_submit};
 use crate::app::{App, DEMO_DEFAULT, Msg, Place};
@@ -159,6 +160,7 @@ impl App {
                             </select>
                         </label>
                         <label>{"To address"}<input ref={self.refs.address.clone()} data-testid="send-address" placeholder="tml1…" autocomplete="off" spellcheck="false"/></label>
+                        <FieldTools target={self.refs.address.clone()} what="address"/>
                         <p class="muted">{"A statecoin moves whole: the receiver gets the entire coin."}</p>
                         if let Some(coin) = chosen {
                             <p class="review" data-testid="review-line">{review_line(coin.amount, 0)}</p>

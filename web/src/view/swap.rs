@@ -1,6 +1,7 @@
 //! The swap tab: the swap list, creating and joining invites, and one
 //! swap in detail.
 
+use super::field_tools::FieldTools;
 use super::widgets::{Checks, CopyButton, Qr};
 use super::widgets::{on_click, on_submit};
 use crate::app::{App, Msg, Place, Tab};
@@ -135,6 +136,7 @@ impl App {
                     </ul>
                     <form onsubmit={on_submit(link, || Msg::AcceptAnswer)}>
                         <label>{"Paste the join answer (lsj1…)"}<textarea ref={self.refs.answer.clone()} rows="3" data-testid="answer-input" spellcheck="false"/></label>
+                        <FieldTools target={self.refs.answer.clone()} what="answer"/>
                         <button type="submit">{"Start swap"}</button>
                     </form>
                     { self.error_at(ctx, Place::Answer) }
@@ -145,6 +147,7 @@ impl App {
                 <form onsubmit={on_submit(link, || Msg::JoinPreview)}>
                     <label>{"Paste the invite (lsi1…)"}<textarea ref={self.refs.invite.clone()} rows="3" data-testid="invite-input" spellcheck="false" defaultvalue={self.linked_invite.clone().unwrap_or_default()}
                         oninput={link.callback(|_| Msg::InviteEdited)}/></label>
+                    <FieldTools target={self.refs.invite.clone()} what="invite"/>
                     <button type="submit" class="secondary">{"Read invite"}</button>
                 </form>
                 if let Some(preview) = &self.join_preview {
