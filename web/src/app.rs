@@ -255,6 +255,8 @@ pub struct App {
     /// wallet is open.
     pub(crate) linked_invite: Option<String>,
     pub(crate) confirm_delete: bool,
+    /// The last screen drawn: a new one takes the focus to its heading.
+    focus: crate::focus::Focus,
     tab_id: String,
     _listeners: Vec<Closure<dyn FnMut()>>,
     _interval: Option<i32>,
@@ -389,6 +391,7 @@ impl Component for App {
             open_swap: None,
             linked_invite: browser::linked_invite(),
             confirm_delete: false,
+            focus: Default::default(),
             tab_id: browser::tab_id(),
             _listeners: listeners,
             _interval: interval,
@@ -514,5 +517,10 @@ impl Component for App {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         self.frame(ctx)
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        let key = crate::focus::ScreenKey::new(&self.screen, self.tab, self.open_swap.as_deref());
+        self.focus.rendered(key);
     }
 }

@@ -39,7 +39,7 @@ impl App {
                 <h2>{"Backup"}</h2>
                 <p class="muted">{"An encrypted file with the recovery phrase and the wallet's state (coins, swaps in progress, history). It opens only with the password you type here."}</p>
                 <form class="inline" onsubmit={on_submit(link, || Msg::ExportBackup)}>
-                    <input ref={self.refs.export_password.clone()} type="password" data-testid="export-password" placeholder="Password for the file" autocomplete="new-password"/>
+                    <input ref={self.refs.export_password.clone()} type="password" data-testid="export-password" placeholder="Password for the file" aria-label="Password for the backup file" autocomplete="new-password"/>
                     <button type="submit">{"Export backup"}</button>
                 </form>
             </section>
