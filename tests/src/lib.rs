@@ -9,11 +9,13 @@
 //! `artifacts/e2e/<test>/` (ignored by git).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod a11y;
 pub mod cli;
 mod page;
 mod stack;
 mod wallet_flows;
 
+pub use a11y::{DESKTOP, PHONE};
 pub use page::Page;
 pub use stack::{Stack, run, workspace_root};
 pub use wallet_flows::Coin;

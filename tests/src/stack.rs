@@ -186,6 +186,30 @@ impl Stack {
             .collect()
     }
 
+    /// Runs a Chrome DevTools Protocol command in this session through
+    /// chromedriver's `goog/cdp/execute` (the emulations WebDriver has no
+    /// command for: screen size, colour scheme); returns its result.
+    pub(crate) async fn cdp(&self, client: &fantoccini::Client, cmd: &str, params: Value) -> Value {
+        let id = client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a WebDriver session id");
+        let resp = reqwest::Client::new()
+            .post(format!("{}/session/{id}/goog/cdp/execute", self.driver_url))
+            .header("content-type", "application/json")
+            .body(json!({ "cmd": cmd, "params": params }).to_string())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("chromedriver runs {cmd}: {e}"));
+        let status = resp.status();
+        let body: Value = serde_json::from_str(&resp.text().await.unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{cmd}: chromedriver's answer is not JSON ({e})"));
+        assert!(status.is_success(), "{cmd} failed ({status}): {body}");
+        body["value"].clone()
+    }
+
     /// `GET` a relay path as JSON (for checks against the relay's own word).
     pub async fn relay_get(&self, path: &str) -> Value {
         let addr = self.base.trim_start_matches("http://").to_string();

@@ -116,7 +116,7 @@ impl App {
                     <div class="share">
                         <Qr text={address.clone()} testid="address-qr"/>
                         <div class="share-text">
-                            <code class="code" data-testid="address">{address.clone()}</code>
+                            <code class="code" tabindex="0" data-testid="address">{address.clone()}</code>
                             <div class="row">
                                 <CopyButton text={address.clone()} label="Copy address"/>
                                 <button type="button" class="secondary" onclick={on_click(link, || Msg::NewAddress)}>{"New address"}</button>

@@ -61,7 +61,7 @@ impl App {
                         <div class="share">
                             <Qr text={code.clone()} testid="answer-qr"/>
                             <div class="share-text">
-                                <code class="code" data-testid="join-answer">{code.clone()}</code>
+                                <code class="code" tabindex="0" data-testid="join-answer">{code.clone()}</code>
                                 <CopyButton text={code.clone()} label="Copy answer"/>
                             </div>
                         </div>
@@ -107,7 +107,7 @@ impl App {
                     <div class="share">
                         <Qr text={code.clone()} testid="invite-qr"/>
                         <div class="share-text">
-                            <code class="code" data-testid="invite-code">{code.clone()}</code>
+                            <code class="code" tabindex="0" data-testid="invite-code">{code.clone()}</code>
                             <div class="row wrap">
                                 <CopyButton text={code.clone()} label="Copy invite"/>
                                 <CopyButton text={browser::invite_link(code)} label="Copy link"/>
