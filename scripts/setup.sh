@@ -12,6 +12,7 @@
 #   - trunk (cargo install) and wasm-opt (binaryen from npm, into .tools/)
 #   - wasm-pack (cargo install): `wasm-pack test --headless --chrome` runs the
 #     in-browser suites offline with the wasm-bindgen-test-runner above
+#   - axe-core (npm, into .tools/axe-core/: the end-to-end accessibility check)
 #
 # Usage: bash scripts/setup.sh [--dry-run]
 #   --dry-run  print what would be installed, change nothing.
@@ -201,6 +202,29 @@ setup_wasm_pack() {
     run cargo install "wasm-pack@$WASM_PACK_VERSION" --force
 }
 
+# axe-core, the accessibility rules the end-to-end suite runs in every
+# screen (tests/src/a11y.rs injects its axe.min.js through WebDriver).
+AXE_CORE_VERSION=4.14.1
+AXE_CORE_DIR="${SETUP_AXE_CORE_DIR:-$SETUP_ROOT/.tools/axe-core/node_modules/axe-core}"
+
+# The version in an installed axe-core's package.json, or nothing.
+axe_core_version() {
+    [ -f "$AXE_CORE_DIR/package.json" ] && [ -f "$AXE_CORE_DIR/axe.min.js" ] || return 0
+    awk -F'"' '$2 == "version" { print $4; exit }' "$AXE_CORE_DIR/package.json"
+}
+
+setup_axe_core() {
+    local have
+    have=$(axe_core_version)
+    if [ "$have" = "$AXE_CORE_VERSION" ]; then
+        say "axe-core: $AXE_CORE_VERSION present (.tools/axe-core)"
+        return
+    fi
+    command -v npm >/dev/null 2>&1 || setup_npm
+    say "axe-core: need $AXE_CORE_VERSION from npm, found ${have:-none}"
+    run npm install --no-audit --no-fund --prefix "$SETUP_ROOT/.tools/axe-core" "axe-core@$AXE_CORE_VERSION"
+}
+
 # npm itself, from Debian, when missing.
 setup_npm() {
     say "npm: missing; installing Debian's npm"
@@ -227,6 +251,7 @@ main() {
     setup_trunk
     setup_wasm_opt
     setup_wasm_pack
+    setup_axe_core
     say "done"
 }
 

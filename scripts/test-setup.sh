@@ -23,9 +23,9 @@ stub() { # stub DIR NAME BODY
 
 # A machine described by: installed debs ("name=version ..."), installed rust
 # targets, wasm-bindgen version ("" = absent), uid, and whether cc exists.
-make_machine() { # DIR DEBS TARGETS WB_VERSION UID HAVE_CC [TRUNK_VERSION [BINARYEN_VERSION [WASM_PACK_VERSION]]]
+make_machine() { # DIR DEBS TARGETS WB_VERSION UID HAVE_CC [TRUNK_VERSION [BINARYEN_VERSION [AXE_CORE_VERSION [WASM_PACK_VERSION]]]]
     local dir=$1
-    mkdir -p "$dir" "$dir/binaryen"
+    mkdir -p "$dir" "$dir/binaryen" "$dir/axe-core"
     stub "$dir" cargo 'exit 0'
     stub "$dir" apt-get 'exit 0'
     stub "$dir" rustup "[ \"\$1 \$2 \$3\" = 'target list --installed' ] && printf '%s\n' $3"
@@ -37,7 +37,11 @@ make_machine() { # DIR DEBS TARGETS WB_VERSION UID HAVE_CC [TRUNK_VERSION [BINAR
     stub "$dir" id "[ \"\$1\" = -u ] && echo $5"
     [ -n "${7:-}" ] && stub "$dir" trunk "echo 'trunk ${7}'"
     [ -n "${8:-}" ] && stub "$dir/binaryen" wasm-opt "echo 'wasm-opt version ${8} (version_${8})'"
-    [ -n "${9:-}" ] && stub "$dir" wasm-pack "echo 'wasm-pack ${9}'"
+    if [ -n "${9:-}" ]; then
+        printf '{\n  "name": "axe-core",\n  "version": "%s",\n  "license": "MPL-2.0"\n}\n' "$9" >"$dir/axe-core/package.json"
+        echo '/* axe */' >"$dir/axe-core/axe.min.js"
+    fi
+    [ -n "${10:-}" ] && stub "$dir" wasm-pack "echo 'wasm-pack ${10}'"
     stub "$dir" npm 'exit 0'
     [ "$6" = yes ] && stub "$dir" cc 'exit 0'
     case " $2 " in *" musl-tools="*) stub "$dir" musl-gcc 'exit 0' ;; esac
@@ -47,6 +51,7 @@ make_machine() { # DIR DEBS TARGETS WB_VERSION UID HAVE_CC [TRUNK_VERSION [BINAR
 
 run_setup() { # DIR -> dry-run output (stdout+stderr), never fails
     PATH="$1:$WORK/base" CARGO_HOME="$1/nonexistent" SETUP_BINARYEN_BIN="$1/binaryen" \
+        SETUP_AXE_CORE_DIR="$1/axe-core" \
         /bin/bash "$ROOT/scripts/setup.sh" --dry-run </dev/null 2>&1 || true
 }
 
@@ -69,10 +74,12 @@ all_debs="chromium=156.0-1 chromium-driver=156.0-1 musl-tools=1.2.3-1 brotli=1.0
 all_targets="x86_64-unknown-linux-gnu wasm32-unknown-unknown x86_64-unknown-linux-musl"
 
 # 1. Everything present: nothing to do.
-make_machine "$WORK/m1" "$all_debs" "$all_targets" "$WANT" 0 yes 0.21.14 132 0.15.1
+make_machine "$WORK/m1" "$all_debs" "$all_targets" "$WANT" 0 yes 0.21.14 132 4.14.1 0.15.1
 out=$(run_setup "$WORK/m1")
 expect complete "$out" "would run" absent
 expect complete "$out" "wasm-bindgen-cli: $WANT present"
+expect complete "$out" "axe-core: 4.14.1 present"
+expect complete "$out" "wasm-pack: 0.15.1 present"
 expect complete "$out" "setup: done"
 
 # 2. A fresh machine as non-root: everything missing.
@@ -86,12 +93,13 @@ expect fresh "$out" "wasm-bindgen-cli --version $WANT --force --locked" absent
 expect fresh "$out" "wasm-bindgen-cli --locked" absent
 expect fresh "$out" "would run: cargo install --locked trunk@0.21.14 --force"
 expect fresh "$out" "binaryen@132"
+expect fresh "$out" "axe-core@4.14.1"
 expect fresh "$out" "would run: cargo install wasm-pack@0.15.1 --force"
 
 # 3. Wrong wasm-bindgen-cli version, chromium-driver of another version, one
 #    target missing, as root: reinstall only those, no sudo.
 make_machine "$WORK/m3" "chromium=156.0-1 chromium-driver=150.0-1 musl-tools=1.2.3-1 brotli=1.0.9-2" \
-    "x86_64-unknown-linux-gnu wasm32-unknown-unknown" "0.2.100" 0 yes 0.22.0 108 0.13.1
+    "x86_64-unknown-linux-gnu wasm32-unknown-unknown" "0.2.100" 0 yes 0.22.0 108 4.8.0 0.13.1
 out=$(run_setup "$WORK/m3")
 expect mismatch "$out" "need $WANT (Cargo.lock), found 0.2.100"
 expect mismatch "$out" "would run: cargo install wasm-bindgen-cli --version $WANT --force"
@@ -101,16 +109,17 @@ expect mismatch "$out" "sudo" absent
 expect mismatch "$out" "would run: rustup target add x86_64-unknown-linux-musl"
 expect mismatch "$out" "trunk: need 0.21.14, found 0.22.0"
 expect mismatch "$out" "found 108"
+expect mismatch "$out" "axe-core: need 4.14.1 from npm, found 4.8.0"
 expect mismatch "$out" "wasm-pack: need 0.15.1, found 0.13.1"
 
 # 4. Only apt packages present: no apt-get update at all.
-make_machine "$WORK/m4" "$all_debs" "x86_64-unknown-linux-gnu" "$WANT" 0 yes 0.21.14 132 0.15.1
+make_machine "$WORK/m4" "$all_debs" "x86_64-unknown-linux-gnu" "$WANT" 0 yes 0.21.14 132 4.14.1 0.15.1
 out=$(run_setup "$WORK/m4")
 expect apt-present "$out" "apt-get" absent
 
 # 4b. Only brotli missing: just brotli from apt.
 make_machine "$WORK/m4b" "chromium=156.0-1 chromium-driver=156.0-1 musl-tools=1.2.3-1" \
-    "$all_targets" "$WANT" 0 yes 0.21.14 132 0.15.1
+    "$all_targets" "$WANT" 0 yes 0.21.14 132 4.14.1 0.15.1
 out=$(run_setup "$WORK/m4b")
 expect brotli-missing "$out" "would run: env DEBIAN_FRONTEND=noninteractive apt-get install -y brotli"
 

@@ -9,12 +9,14 @@
 //! `artifacts/e2e/<test>/` (ignored by git).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod a11y;
 pub mod cli;
 mod money_flows;
 mod page;
 mod stack;
 mod wallet_flows;
 
+pub use a11y::{DESKTOP, PHONE};
 pub use page::Page;
 pub use stack::{Stack, run, run_with_relay_process, workspace_root};
 pub use wallet_flows::Coin;

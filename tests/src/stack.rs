@@ -236,8 +236,9 @@ impl Stack {
             .collect()
     }
 
-    /// A Chrome DevTools Protocol command in the session of `client`
-    /// (chromedriver's `goog/cdp/execute`); its result.
+    /// Runs a Chrome DevTools Protocol command in this session through
+    /// chromedriver's `goog/cdp/execute` (the emulations WebDriver has no
+    /// command for: screen size, colour scheme); returns its result.
     pub(crate) async fn cdp(&self, client: &fantoccini::Client, cmd: &str, params: Value) -> Value {
         let id = client
             .session_id()
@@ -252,9 +253,10 @@ impl Stack {
             .send()
             .await
             .unwrap_or_else(|e| panic!("chromedriver runs {cmd}: {e}"));
+        let status = resp.status();
         let body: Value = serde_json::from_str(&resp.text().await.unwrap_or_default())
-            .unwrap_or_else(|e| panic!("{cmd}: chromedriver's answer is not JSON: {e}"));
-        assert!(body["value"].get("error").is_none(), "{cmd}: {body}");
+            .unwrap_or_else(|e| panic!("{cmd}: chromedriver's answer is not JSON ({e})"));
+        assert!(status.is_success(), "{cmd} failed ({status}): {body}");
         body["value"].clone()
     }
 

@@ -290,6 +290,8 @@ pub struct App {
     pub(crate) acted: Option<Place>,
     /// The recovery phrase shown again in Settings (after the password).
     pub(crate) shown_phrase: Option<Mnemonic>,
+    /// The last screen drawn: a new one takes the focus to its heading.
+    focus: crate::focus::Focus,
     tab_id: String,
     _listeners: Vec<Closure<dyn FnMut()>>,
     _interval: Option<i32>,
@@ -473,6 +475,7 @@ impl Component for App {
             confirm_delete: false,
             acted: None,
             shown_phrase: None,
+            focus: Default::default(),
             tab_id: browser::tab_id(),
             _listeners: listeners,
             _interval: interval,
@@ -624,5 +627,10 @@ impl Component for App {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         self.frame(ctx)
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        let key = crate::focus::ScreenKey::new(&self.screen, self.tab, self.open_swap.as_deref());
+        self.focus.rendered(key);
     }
 }

@@ -12,6 +12,7 @@ pub mod app;
 pub mod browser;
 pub mod clock;
 pub mod errors;
+pub mod focus;
 pub mod host;
 pub mod idb;
 pub mod net;

@@ -61,6 +61,34 @@ pub fn overpay_warning(give: u64, get: u64) -> Option<String> {
     })
 }
 
+/// The one line a folded list of §7 checks shows ("16 of 16 checks
+/// passed"), and whether the list starts unfolded: it does when something
+/// failed, so a refusal is never hidden behind a click.
+pub fn checks_summary(report: &wallet_core::verify::Report) -> (String, bool) {
+    let total = report.checks.len();
+    let passed = report.checks.iter().filter(|check| check.passed).count();
+    let failed = report
+        .checks
+        .iter()
+        .filter(|check| check.ran && !check.passed)
+        .count();
+    let skipped = total - passed - failed;
+    let mut text = format!("{passed} of {total} checks passed");
+    if failed > 0 {
+        text = format!(
+            "{failed} check{} failed · {text}",
+            if failed == 1 { "" } else { "s" }
+        );
+    }
+    if skipped > 0 {
+        text.push_str(&format!(" · {skipped} not run"));
+    }
+    if report.equivocation.is_some() {
+        text.push_str(" · relay misbehaviour");
+    }
+    (text, failed > 0 || report.equivocation.is_some())
+}
+
 /// The first 8 characters of an id, for lists.
 pub fn short_id(id: &Id) -> String {
     id.to_string().chars().take(8).collect()
@@ -297,5 +325,43 @@ mod tests {
         );
         assert!(overpay_warning(u64::MAX, u64::MAX / 2).is_some());
         assert_eq!(overpay_warning(u64::MAX, u64::MAX), None);
+    }
+
+    #[test]
+    fn checks_fold_into_one_line_and_unfold_when_one_failed() {
+        use wallet_core::verify::{Check, CheckId, Report};
+        let check = |id, passed, ran| Check {
+            id,
+            passed,
+            ran,
+            detail: String::new(),
+        };
+        let mut report = Report {
+            checks: vec![
+                check(CheckId::ChainValid, true, true),
+                check(CheckId::NoEquivocation, true, true),
+                check(CheckId::DeadlineAhead, true, true),
+            ],
+            equivocation: None,
+            verified_prefix: None,
+            signatures_checked: 0,
+        };
+        assert_eq!(
+            checks_summary(&report),
+            ("3 of 3 checks passed".to_string(), false)
+        );
+        report.checks[2] = check(CheckId::DeadlineAhead, false, false);
+        assert_eq!(
+            checks_summary(&report),
+            ("2 of 3 checks passed · 1 not run".to_string(), false)
+        );
+        report.checks[1] = check(CheckId::NoEquivocation, false, true);
+        assert_eq!(
+            checks_summary(&report),
+            (
+                "1 check failed · 1 of 3 checks passed · 1 not run".to_string(),
+                true
+            )
+        );
     }
 }

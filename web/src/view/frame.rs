@@ -64,7 +64,7 @@ impl App {
                 let name = host.meta.borrow().name.clone();
                 html! {
                     <div class="who">
-                        <span class="wallet-name" data-testid="wallet-name">{name}</span>
+                        <h1 class="wallet-name" data-testid="wallet-name">{name}</h1>
                         <button type="button" class="secondary small" onclick={on_click(link, || Msg::Lock)}>{"Lock"}</button>
                     </div>
                 }

@@ -47,25 +47,25 @@ impl App {
             && let Some(Record::Swap(swap)) = wallet.records.get(rid)
         {
             // Kept in the record (after a reload too); only worth sending
-            // while the swap can still run.
-            return html! {
-                <>
-                    if let Some(code) = swap.answer_to_share() {
-                        <section class="card">
-                            <h2>{"Your join answer"}</h2>
-                            <p>{"Send this answer back to the person who invited you: the swap runs once they paste it. Your side has started."}</p>
-                            <div class="share">
-                                <Qr text={code.to_string()} testid="answer-qr"/>
-                                <div class="share-text">
-                                    <code class="code" data-testid="join-answer">{code}</code>
-                                    <CopyButton text={code.to_string()} label="Copy answer"/>
-                                </div>
+            // while the swap can still run. It goes inside the swap's card,
+            // after its state, countdown and actions: on a phone those lead
+            // the screen.
+            let answer = swap.answer_to_share().map(|code| {
+                html! {
+                    <div class="answer">
+                        <h3>{"Your join answer"}</h3>
+                        <p>{"Send this answer back to the person who invited you: the swap runs once they paste it. Your side has started."}</p>
+                        <div class="share">
+                            <Qr text={code.to_string()} testid="answer-qr"/>
+                            <div class="share-text">
+                                <code class="code" tabindex="0" data-testid="join-answer">{code.to_string()}</code>
+                                <CopyButton text={code.to_string()} label="Copy answer"/>
                             </div>
-                        </section>
-                    }
-                    { self.swap_detail(ctx, rid, swap) }
-                </>
-            };
+                        </div>
+                    </div>
+                }
+            });
+            return self.swap_detail(ctx, rid, swap, answer.unwrap_or_default());
         }
         let swaps: Vec<(&String, &Swap)> = wallet
             .records
@@ -104,7 +104,7 @@ impl App {
                     <div class="share">
                         <Qr text={code.clone()} testid="invite-qr"/>
                         <div class="share-text">
-                            <code class="code" data-testid="invite-code">{code.clone()}</code>
+                            <code class="code" tabindex="0" data-testid="invite-code">{code.clone()}</code>
                             <div class="row wrap">
                                 <CopyButton text={code.clone()} label="Copy invite"/>
                                 <CopyButton text={browser::invite_link(code)} label="Copy link"/>
@@ -197,7 +197,10 @@ impl App {
         }
     }
 
-    fn swap_detail(&self, ctx: &Context<Self>, rid: &str, swap: &Swap) -> Html {
+    /// One swap: its state, countdown and actions first (what a phone
+    /// shows without scrolling), then `answer` (the join answer to send,
+    /// if any), the lines with their checks folded, and what happens next.
+    fn swap_detail(&self, ctx: &Context<Self>, rid: &str, swap: &Swap, answer: Html) -> Html {
         let link = ctx.link();
         let now = self.env.now();
         let countdown = swap_countdown(swap, now);
@@ -222,6 +225,17 @@ impl App {
                 if let Some(note) = &swap.note {
                     <p class="note" data-testid="swap-note">{note}</p>
                 }
+                if swap.awaits_confirmation() || swap.can_abort() {
+                    <div class="row wrap" data-testid="swap-actions">
+                        if swap.awaits_confirmation() {
+                            <button type="button" onclick={link.callback(move |_| Msg::UserEvent(rid_confirm.clone(), Box::new(Event::UserConfirm)))}>{"Confirm and unlock"}</button>
+                        }
+                        if swap.can_abort() {
+                            <button type="button" class="danger" onclick={link.callback(move |_| Msg::UserEvent(rid_abort.clone(), Box::new(Event::UserAbort)))}>{"Abort swap"}</button>
+                        }
+                    </div>
+                }
+                { answer }
                 <h3>{"You give"}</h3>
                 <ul class="lines">
                     { for swap.gives.iter().map(|give| html! {
@@ -257,14 +271,6 @@ impl App {
                         </li>
                     }) }
                 </ul>
-                <div class="row">
-                    if swap.awaits_confirmation() {
-                        <button type="button" onclick={link.callback(move |_| Msg::UserEvent(rid_confirm.clone(), Box::new(Event::UserConfirm)))}>{"Confirm and unlock"}</button>
-                    }
-                    if swap.can_abort() {
-                        <button type="button" class="danger" onclick={link.callback(move |_| Msg::UserEvent(rid_abort.clone(), Box::new(Event::UserAbort)))}>{"Abort swap"}</button>
-                    }
-                </div>
                 <p class="muted">{
                     match swap.phase {
                         phase if phase.before_commit() => "Until every party unlocks, the swap can still back out: if it is aborted or its deadline passes, your coins come back to you by themselves.",

@@ -79,10 +79,15 @@ pub struct ChecksProps {
     pub report: Report,
 }
 
-/// Every §7 check with its result and sentence.
+/// Every §7 check with its result and sentence, folded into one line
+/// ("16 of 16 checks passed") that opens on demand; unfolded when a check
+/// failed.
 #[component]
 pub fn Checks(props: &ChecksProps) -> Html {
+    let (summary, open) = crate::view::checks_summary(&props.report);
     html! {
+        <details class="checks-box" {open}>
+        <summary data-testid="checks-summary">{summary}</summary>
         <ul class="checks" data-testid="verification"
             data-passed={props.report.all_passed().to_string()}>
             { for props.report.checks.iter().map(|check| {
@@ -101,5 +106,6 @@ pub fn Checks(props: &ChecksProps) -> Html {
                     <span class="detail">{"The relay signed two different owners for one step of this coin's history. The proof is kept in History; export it."}</span></li>
             }
         </ul>
+        </details>
     }
 }
