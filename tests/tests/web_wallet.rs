@@ -727,6 +727,10 @@ async fn a_hung_relay_shows_within_seconds_and_its_return_as_fast() {
         );
         alice.screenshot("relay-back").await;
         alice.demo_coin(1_000).await;
+    })
+    .await;
+}
+
 /// Issue 10 §3: a backup older than its coins. Alice backs up with two
 /// coins, then sends one to Bob; her old backup imported in a fresh
 /// browser is checked with the relay first: the coin sent away is shown

@@ -92,7 +92,17 @@ async fn write_reload_resume() {
             .await,
         Err(UiError::NameTaken)
     );
-    assert_eq!(store.list().await.unwrap(), vec![meta("bob")]);
+    // The list reads the running swap from the stored state (no secret in
+    // it): Bob joined, so it waits on him to send his answer.
+    let listed = store.list().await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].name, "bob");
+    let swap = listed[0]
+        .swap
+        .as_ref()
+        .expect("the running swap in the list");
+    assert_eq!(swap.rid, rid);
+    assert!(swap.waits_on_user, "{swap:?}");
 
     // Reload: close the database, open it again, read everything back.
     store.close();
