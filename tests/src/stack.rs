@@ -203,9 +203,14 @@ impl Stack {
         }
     }
 
-    /// The browser console's entries since the last call (chromedriver's
-    /// log endpoint: it drains what it returns), as `LEVEL message`.
-    pub(crate) async fn browser_log(&self, client: &fantoccini::Client) -> Vec<String> {
+    /// POSTs `body` to chromedriver's `path` in the session of `client`
+    /// (a command WebDriver itself lacks); the answer's status and JSON.
+    async fn driver_post(
+        &self,
+        client: &fantoccini::Client,
+        path: &str,
+        body: String,
+    ) -> (reqwest::StatusCode, Value) {
         let id = client
             .session_id()
             .await
@@ -213,14 +218,24 @@ impl Stack {
             .flatten()
             .expect("a WebDriver session id");
         let resp = reqwest::Client::new()
-            .post(format!("{}/session/{id}/se/log", self.driver_url))
+            .post(format!("{}/session/{id}/{path}", self.driver_url))
             .header("content-type", "application/json")
-            .body(r#"{"type":"browser"}"#)
+            .body(body)
             .send()
             .await
-            .expect("chromedriver answers its log endpoint");
-        let body: Value = serde_json::from_str(&resp.text().await.unwrap_or_default())
-            .expect("chromedriver's log is JSON");
+            .unwrap_or_else(|e| panic!("chromedriver answers {path}: {e}"));
+        let status = resp.status();
+        let body = serde_json::from_str(&resp.text().await.unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{path}: chromedriver's answer is not JSON ({e})"));
+        (status, body)
+    }
+
+    /// The browser console's entries since the last call (chromedriver's
+    /// log endpoint: it drains what it returns), as `LEVEL message`.
+    pub(crate) async fn browser_log(&self, client: &fantoccini::Client) -> Vec<String> {
+        let (_, body) = self
+            .driver_post(client, "se/log", r#"{"type":"browser"}"#.to_string())
+            .await;
         let Some(entries) = body["value"].as_array() else {
             panic!("chromedriver gave no browser log: {body}");
         };
@@ -238,24 +253,10 @@ impl Stack {
 
     /// Runs a Chrome DevTools Protocol command in this session through
     /// chromedriver's `goog/cdp/execute` (the emulations WebDriver has no
-    /// command for: screen size, colour scheme); returns its result.
+    /// command for: screen size, colour scheme, network); returns its result.
     pub(crate) async fn cdp(&self, client: &fantoccini::Client, cmd: &str, params: Value) -> Value {
-        let id = client
-            .session_id()
-            .await
-            .ok()
-            .flatten()
-            .expect("a WebDriver session id");
-        let resp = reqwest::Client::new()
-            .post(format!("{}/session/{id}/goog/cdp/execute", self.driver_url))
-            .header("content-type", "application/json")
-            .body(json!({ "cmd": cmd, "params": params }).to_string())
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("chromedriver runs {cmd}: {e}"));
-        let status = resp.status();
-        let body: Value = serde_json::from_str(&resp.text().await.unwrap_or_default())
-            .unwrap_or_else(|e| panic!("{cmd}: chromedriver's answer is not JSON ({e})"));
+        let body = json!({ "cmd": cmd, "params": params }).to_string();
+        let (status, body) = self.driver_post(client, "goog/cdp/execute", body).await;
         assert!(status.is_success(), "{cmd} failed ({status}): {body}");
         body["value"].clone()
     }

@@ -90,7 +90,7 @@ pub fn FieldTools(props: &FieldToolsProps) -> Html {
                 <button type="button" class="secondary small" onclick={on_paste}
                     data-testid={format!("paste-{what}")} aria-label={format!("Paste the {what}")}>{"Paste"}</button>
                 <button type="button" class="secondary small" onclick={on_scan}
-                    data-testid={format!("scan-{what}")} aria-label={format!("Scan the {what}'s QR code")}>{"Scan QR"}</button>
+                    data-testid={format!("scan-{what}")} aria-label={format!("Scan QR code of the {what}")}>{"Scan QR"}</button>
             </div>
             if let Some(text) = &*note {
                 <p class="field-note" role="status" data-testid={format!("tools-note-{what}")}>{text.clone()}</p>
