@@ -151,7 +151,7 @@ fi
 # stops the relay's process. Screenshots: artifacts/e2e/<test>/.
 e2e() {
     cargo build -p cli -p relay || return 1
-    cargo test -p e2e -- --test-threads=1 || return 1
+    cargo test -p e2e --no-fail-fast -- --test-threads=1 || return 1
     echo "e2e: screenshots in $ROOT/artifacts/e2e/"
 }
 if step web-build bash scripts/build-web.sh; then

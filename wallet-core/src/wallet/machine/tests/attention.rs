@@ -7,6 +7,8 @@ use crate::wallet::attention::{
     APP_TITLE, Notice, NoticeKind, SwapStatus, fresh, notices, running_swap, tab_title,
 };
 use crate::wallet::model::Record;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 fn wallet_with(swaps: Vec<(&str, Swap)>) -> Wallet {
     let mut w = Wallet::new("w", Network::Demo);
