@@ -734,3 +734,30 @@ pub mod scenarios {
         b.assert_owns_its_coins(w).await;
     }
 }
+
+/// A made-up coin (the relay has never seen it) at `wallet`'s next fresh
+/// address, added to its coins: for tests of what a wallet does with the
+/// coins it holds.
+///
+/// # Panics
+/// If the address cannot be derived (it always can for a fresh index).
+pub fn held_coin(
+    wallet: &mut Wallet,
+    keys: &WalletKeys,
+    rng: &mut SeededEntropy,
+    amount: u64,
+) -> OwnedCoin {
+    let index = wallet.take_index();
+    let coin = OwnedCoin {
+        statechain_id: rng.uuid_v4(),
+        amount,
+        aggregated_pubkey: keys
+            .address(index)
+            .unwrap_or_else(|e| panic!("address {index}: {e}"))
+            .user_pubkey(),
+        seq: 0,
+        index,
+    };
+    wallet.coins.insert(coin.statechain_id, coin.clone());
+    coin
+}

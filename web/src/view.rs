@@ -200,7 +200,7 @@ mod tests {
     use wallet_core::address::Network;
     use wallet_core::entropy::{Entropy, SeededEntropy};
     use wallet_core::keys::{Mnemonic, WalletKeys};
-    use wallet_core::machine::OwnedCoin;
+    use wallet_core::testkit::held_coin;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -217,21 +217,8 @@ mod tests {
         let mut rng = SeededEntropy::new(9);
         let keys = WalletKeys::from_mnemonic(&Mnemonic::from_entropy(rng.bytes()));
         let mut w = Wallet::new("t", Network::Demo);
-        let mut coin = |w: &mut Wallet, amount| {
-            let index = w.take_index();
-            let k = keys.address(index).unwrap();
-            let c = OwnedCoin {
-                statechain_id: rng.uuid_v4(),
-                amount,
-                aggregated_pubkey: k.user_pubkey(),
-                seq: 0,
-                index,
-            };
-            w.coins.insert(c.statechain_id, c.clone());
-            c
-        };
-        let a = coin(&mut w, 5_000);
-        let b = coin(&mut w, 7_000);
+        let a = held_coin(&mut w, &keys, &mut rng, 5_000);
+        let b = held_coin(&mut w, &keys, &mut rng, 7_000);
         let views = coin_views(&w, 0);
         assert!(views.iter().all(|v| v.state == "available"));
         let batch = rng.uuid_v4();
@@ -254,19 +241,10 @@ mod tests {
         let mut rng = SeededEntropy::new(10);
         let keys = WalletKeys::from_mnemonic(&Mnemonic::from_entropy(rng.bytes()));
         let mut w = Wallet::new("t", Network::Demo);
-        let mut coin = |w: &mut Wallet, amount| {
-            let index = w.take_index();
-            let c = OwnedCoin {
-                statechain_id: rng.uuid_v4(),
-                amount,
-                aggregated_pubkey: keys.address(index).unwrap().user_pubkey(),
-                seq: 0,
-                index,
-            };
-            w.coins.insert(c.statechain_id, c.clone());
-            c
-        };
-        let (a, b) = (coin(&mut w, 5_000), coin(&mut w, 7_000));
+        let (a, b) = (
+            held_coin(&mut w, &keys, &mut rng, 5_000),
+            held_coin(&mut w, &keys, &mut rng, 7_000),
+        );
         let to = w.new_address(&keys, 0).unwrap();
         let (rid, _) = w.start_send(&a.statechain_id, to, 0).unwrap();
         if let Some(Record::Send(s)) = w.records.get_mut(&rid) {

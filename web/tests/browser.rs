@@ -8,8 +8,9 @@
 use wallet_core::address::Network;
 use wallet_core::entropy::{Entropy, SeededEntropy};
 use wallet_core::keys::{Mnemonic, WalletKeys};
+use wallet_core::machine::Action;
 use wallet_core::machine::swap::SwapPhase;
-use wallet_core::machine::{Action, OwnedCoin};
+use wallet_core::testkit::held_coin;
 use wallet_core::vault::KdfParams;
 use wallet_core::wallet::{Record, Wallet};
 use wasm_bindgen_test::*;
@@ -47,20 +48,8 @@ fn joined_swap(seed: u64) -> (Wallet, WalletKeys, String) {
     let kb = WalletKeys::from_mnemonic(&Mnemonic::from_entropy(rng.bytes()));
     let mut a = Wallet::new("alice", Network::Demo);
     let mut b = Wallet::new("bob", Network::Demo);
-    let mut coin = |w: &mut Wallet, keys: &WalletKeys, amount| {
-        let index = w.take_index();
-        let c = OwnedCoin {
-            statechain_id: rng.uuid_v4(),
-            amount,
-            aggregated_pubkey: keys.address(index).unwrap().user_pubkey(),
-            seq: 0,
-            index,
-        };
-        w.coins.insert(c.statechain_id, c.clone());
-        c
-    };
-    let ca = coin(&mut a, &ka, 5_000);
-    let cb = coin(&mut b, &kb, 7_000);
+    let ca = held_coin(&mut a, &ka, &mut rng, 5_000);
+    let cb = held_coin(&mut b, &kb, &mut rng, 7_000);
     let batch = SeededEntropy::new(seed + 100).uuid_v4();
     let invite = a
         .create_invite(&ka, &[ca.statechain_id], 7_000, batch, 10_000, 0)

@@ -52,6 +52,7 @@ mod tests {
     use crate::entropy::{Entropy, SeededEntropy};
     use crate::keys::{Mnemonic, WalletKeys};
     use crate::machine::OwnedCoin;
+    use crate::testkit::held_coin;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -62,23 +63,11 @@ mod tests {
         let mut rng = SeededEntropy::new(11);
         let keys = WalletKeys::from_mnemonic(&Mnemonic::from_entropy(rng.bytes()));
         let mut w = Wallet::new("w", Network::Demo);
-        let mut add = |w: &mut Wallet, amount| {
-            let index = w.take_index();
-            let c = OwnedCoin {
-                statechain_id: rng.uuid_v4(),
-                amount,
-                aggregated_pubkey: keys.address(index).unwrap().user_pubkey(),
-                seq: 0,
-                index,
-            };
-            w.coins.insert(c.statechain_id, c.clone());
-            c
-        };
         let (a, b, c, d) = (
-            add(&mut w, 12_000),
-            add(&mut w, 5_000),
-            add(&mut w, 3_000),
-            add(&mut w, 1_000),
+            held_coin(&mut w, &keys, &mut rng, 12_000),
+            held_coin(&mut w, &keys, &mut rng, 5_000),
+            held_coin(&mut w, &keys, &mut rng, 3_000),
+            held_coin(&mut w, &keys, &mut rng, 1_000),
         );
         assert_eq!(
             w.balance_split(),
