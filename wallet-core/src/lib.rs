@@ -30,6 +30,7 @@ pub mod entropy;
 pub mod error;
 #[cfg(test)]
 mod props;
+pub mod sorted_map;
 mod tagged;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
@@ -47,4 +48,5 @@ pub use wallet::{backup, client, deposit, driver, invite, machine, restore, vaul
 pub use address::{Address, Network};
 pub use descriptor::{BatchTransfer, Descriptor};
 pub use error::{Error, ErrorCode};
+pub use sorted_map::SortedMap;
 pub use types::{Hash32, HexBytes, Id, Point, Scalar, Sig, XOnly};

@@ -69,7 +69,6 @@ use crate::hex;
 use crate::types::Id;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
 use std::fmt;
 
 /// HRP of an invite's text form.
@@ -117,9 +116,13 @@ fn check_offers(offers: &[Offer]) -> Result<(), OffersProblem> {
     if offers.iter().any(|o| o.amount == 0) {
         return Err(OffersProblem::ZeroAmount);
     }
-    let mut seen = HashSet::with_capacity(offers.len());
-    for o in offers {
-        if !seen.insert(o.statechain_id) {
+    // At most MAX_OFFERS (checked above): a quadratic scan is a few
+    // thousand comparisons, and no hash table code in the web wallet.
+    for (i, o) in offers.iter().enumerate() {
+        if offers[..i]
+            .iter()
+            .any(|p| p.statechain_id == o.statechain_id)
+        {
             return Err(OffersProblem::Duplicate(o.statechain_id));
         }
     }
@@ -372,8 +375,12 @@ impl JoinAnswer {
     pub fn new(invite: &Invite, gives: Vec<Offer>, receive: Address) -> Result<JoinAnswer, Error> {
         check_offers(&gives).map_err(creation_error)?;
         check_network(&receive, invite.network)?;
-        let theirs: HashSet<Id> = invite.gives.iter().map(|o| o.statechain_id).collect();
-        if gives.iter().any(|o| theirs.contains(&o.statechain_id)) {
+        if gives.iter().any(|o| {
+            invite
+                .gives
+                .iter()
+                .any(|t| t.statechain_id == o.statechain_id)
+        }) {
             return Err(Error::InvalidSwap(
                 "a coin you give is one the invite already gives",
             ));

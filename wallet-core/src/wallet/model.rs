@@ -16,10 +16,10 @@ use crate::machine::send::{self, Send, SendPhase};
 use crate::machine::swap::{self, GetState, GiveState, Swap};
 use crate::machine::{Action, Event, OwnedCoin, StepCtx};
 use crate::receipt::{EquivocationProof, Receipt};
+use crate::sorted_map::SortedMap;
 use crate::types::{Id, XOnly};
 use crate::verify::VerifiedPrefixCache;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 crate::tagged::stored_enum! {
     /// A transfer or swap in progress (or finished, for the record).
@@ -93,11 +93,11 @@ pub struct Wallet {
     pub next_index: u32,
     pub addresses: Vec<AddressEntry>,
     /// Coins this wallet owns now (some may be locked in a record).
-    pub coins: BTreeMap<Id, OwnedCoin>,
-    pub records: BTreeMap<String, Record>,
+    pub coins: SortedMap<Id, OwnedCoin>,
+    pub records: SortedMap<String, Record>,
     pub history: Vec<HistoryEntry>,
     /// Every relay receipt seen, by coin and `seq`, to detect equivocation.
-    pub receipts: BTreeMap<String, Receipt>,
+    pub receipts: SortedMap<String, Receipt>,
     pub equivocations: Vec<EquivocationProof>,
     /// Chain prefixes already verified, so a coin seen again is re-checked
     /// only from where it grew.
@@ -105,12 +105,12 @@ pub struct Wallet {
     pub verified: VerifiedPrefixCache,
     /// Invites this wallet created and nobody has answered yet, by batch id.
     #[serde(default)]
-    pub invites: BTreeMap<Id, PendingInvite>,
+    pub invites: SortedMap<Id, PendingInvite>,
     /// Coins the relay showed had moved on when this wallet's state was
     /// checked against it (an imported backup older than the coins):
     /// kept to say what happened to them, never spendable.
     #[serde(default)]
-    pub gone: BTreeMap<Id, crate::wallet::resync::GoneCoin>,
+    pub gone: SortedMap<Id, crate::wallet::resync::GoneCoin>,
 }
 
 /// An invite waiting for its join answer; its coins are reserved meanwhile.
@@ -154,14 +154,14 @@ impl Wallet {
             relay_pubkey: None,
             next_index: 0,
             addresses: Vec::new(),
-            coins: BTreeMap::new(),
-            records: BTreeMap::new(),
+            coins: SortedMap::new(),
+            records: SortedMap::new(),
             history: Vec::new(),
-            receipts: BTreeMap::new(),
+            receipts: SortedMap::new(),
             equivocations: Vec::new(),
             verified: VerifiedPrefixCache::default(),
-            invites: BTreeMap::new(),
-            gone: BTreeMap::new(),
+            invites: SortedMap::new(),
+            gone: SortedMap::new(),
         }
     }
 
@@ -415,13 +415,15 @@ impl Wallet {
             }
             return;
         }
-        self.receipts.entry(key).or_insert_with(|| receipt.clone());
+        if !self.receipts.contains_key(&key) {
+            self.receipts.insert(key, receipt.clone());
+        }
     }
 
     pub fn known_receipts(&self, id: &Id) -> Vec<Receipt> {
         let prefix = format!("{id}:");
         self.receipts
-            .range(prefix.clone()..)
+            .range_from(&prefix)
             .take_while(|(k, _)| k.starts_with(&prefix))
             .map(|(_, r)| r.clone())
             .collect()
@@ -509,9 +511,9 @@ impl Wallet {
     pub fn start_receive(&mut self, rec: Receive) -> (String, Vec<Action>) {
         let rid = receive_rid(&rec.statechain_id, rec.index);
         let actions = rec.outstanding();
-        self.records
-            .entry(rid.clone())
-            .or_insert(Record::Receive(rec));
+        if !self.records.contains_key(&rid) {
+            self.records.insert(rid.clone(), Record::Receive(rec));
+        }
         (rid, actions)
     }
 

@@ -31,13 +31,13 @@
 //! Everything here is variable-time: it handles public data only.
 
 use crate::signing;
+use crate::sorted_map::SortedMap;
 use crate::types::{Sig, XOnly};
 use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::scalar::IsHigh;
 use k256::elliptic_curve::{BatchNormalize, PrimeField};
 use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 
 /// One signature to check: BIP340 over the 32-byte message `msg`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,8 +145,9 @@ fn batch_equation_holds(items: &[SigItem]) -> bool {
     let mut s_sum = Scalar::ZERO;
     let mut points: Vec<AffinePoint> = Vec::with_capacity(items.len() + 8);
     let mut scalars: Vec<Scalar> = Vec::with_capacity(items.len() + 8);
-    // Folded key terms: key → index into `key_terms`.
-    let mut key_index: HashMap<XOnly, usize> = HashMap::new();
+    // Folded key terms: key bytes → index into `key_terms` (a sorted list,
+    // not a hash map: no hasher and no hash table code in the web wallet).
+    let mut key_index: SortedMap<[u8; 32], usize> = SortedMap::new();
     let mut key_terms: Vec<(AffinePoint, Scalar)> = Vec::new();
 
     for (i, item) in items.iter().enumerate() {
@@ -178,10 +179,10 @@ fn batch_equation_holds(items: &[SigItem]) -> bool {
         points.push(r_point);
         scalars.push(a);
         let ae = a * e;
-        match key_index.get(&item.key) {
+        match key_index.get(&key_bytes) {
             Some(&k) => key_terms[k].1 += ae,
             None => {
-                key_index.insert(item.key, key_terms.len());
+                key_index.insert(key_bytes, key_terms.len());
                 key_terms.push((*item.key.verifying_key().as_affine(), ae));
             }
         }

@@ -2,11 +2,11 @@
 //! of a coin checks only the chain entries added since.
 
 use crate::receipt::CoinStatus;
+use crate::sorted_map::SortedMap;
 use crate::types::{Hash32, Id, Point, XOnly};
 use crate::wire::ChainEntry;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 
 use super::Report;
 
@@ -27,7 +27,7 @@ pub struct VerifiedPrefix {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifiedPrefixCache {
-    pub coins: BTreeMap<Id, VerifiedPrefix>,
+    pub coins: SortedMap<Id, VerifiedPrefix>,
 }
 
 impl VerifiedPrefixCache {

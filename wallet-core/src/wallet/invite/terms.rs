@@ -6,7 +6,6 @@ use crate::descriptor::{ABSOLUTE_MAX_LINES, BatchTransfer, Descriptor};
 use crate::error::Error;
 use crate::types::{Hash32, Id};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 
 use super::{Invite, JoinAnswer, Offer, same_address, total};
 
@@ -85,11 +84,12 @@ impl SwapTerms {
                 "the two sides' addresses are on different networks",
             ));
         }
-        let creator_ids: HashSet<Id> = creator_gives.iter().map(|o| o.statechain_id).collect();
-        if joiner_gives
-            .iter()
-            .any(|o| creator_ids.contains(&o.statechain_id))
-        {
+        // Both lists are at most MAX_OFFERS long: a scan, no hash table.
+        if joiner_gives.iter().any(|o| {
+            creator_gives
+                .iter()
+                .any(|c| c.statechain_id == o.statechain_id)
+        }) {
             return Err(Error::InvalidInvite("the same coin is given by both sides"));
         }
         if same_address(&creator_receive, &joiner_receive) {

@@ -3,6 +3,7 @@
 //! on one descriptor (or refusing a mismatched answer).
 
 use super::*;
+use std::collections::HashSet;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
