@@ -83,8 +83,11 @@ impl Strength {
 /// Whether `password` is a common password, or one with digits and symbols
 /// added at the ends ("Password123!").
 fn is_common(password: &str) -> bool {
-    let lower = password.to_lowercase();
-    let stem = lower.trim_matches(|c: char| !c.is_alphabetic());
+    // ASCII case folding is enough: every listed password is ASCII. (The
+    // Unicode tables behind `to_lowercase` and `is_alphabetic` would cost
+    // the web wallet about 10 KB.)
+    let lower = password.to_ascii_lowercase();
+    let stem = lower.trim_matches(|c: char| !c.is_ascii_alphabetic());
     COMMON
         .iter()
         .any(|c| lower == *c || (!stem.is_empty() && stem == *c))
@@ -98,19 +101,18 @@ pub fn strength(password: &str) -> Strength {
     if check_new_password(password).is_err() || is_common(password) {
         return Strength::TooWeak;
     }
+    // The classes by ASCII: a letter outside ASCII counts with the symbols,
+    // which it is as far as a guesser's alphabet goes.
     let classes = [
-        password.chars().any(|c| c.is_lowercase()),
-        password.chars().any(|c| c.is_uppercase()),
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
         password.chars().any(|c| c.is_ascii_digit()),
-        password.chars().any(|c| !c.is_alphanumeric()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
     ]
     .iter()
     .filter(|x| **x)
     .count();
-    let mut distinct: Vec<char> = password.chars().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    if distinct.len() <= 3 {
+    if few_distinct(password) {
         return Strength::Weak;
     }
     let score = classes + (len - MIN_PASSWORD_LEN) / 6;
@@ -119,6 +121,21 @@ pub fn strength(password: &str) -> Strength {
         2..=3 => Strength::Fair,
         _ => Strength::Strong,
     }
+}
+
+/// Whether `password` uses three different characters or fewer (one pass,
+/// stops at the fourth).
+fn few_distinct(password: &str) -> bool {
+    let mut seen: Vec<char> = Vec::with_capacity(4);
+    for c in password.chars() {
+        if !seen.contains(&c) {
+            seen.push(c);
+            if seen.len() > 3 {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// The hint shown under a new-password field while it is typed.
@@ -171,6 +188,18 @@ mod tests {
         assert_eq!(strength("Correct horse battery 42"), Strength::Strong);
         assert_eq!(strength("aaaaaaaaaaaaaaaaaaaaaaaa"), Strength::Weak);
         assert!(strength("Tr0ub4dor&3xyz") > strength("troubadorxyz"));
+        // Three different characters, however long, are weak; a fourth
+        // lifts it.
+        assert_eq!(strength("abcabcabcabcabcabcabcabc"), Strength::Weak);
+        assert!(strength("abcdabcdabcdabcdabcdABCD1!") > Strength::Weak);
+        // A letter outside ASCII counts as a symbol.
+        assert_eq!(
+            strength("correct horse ünicode"),
+            strength("correct horse !nicode")
+        );
+        // A common password in any ASCII case, with digits and symbols at
+        // its ends, is still too weak.
+        assert_eq!(strength("PassWord123456!"), Strength::TooWeak);
     }
 
     #[test]

@@ -99,7 +99,10 @@ pub(super) fn check_signatures(input: &VerifyInput<'_>) -> Signatures {
             None => {}
         }
     }
-    problems.sort_by_key(|(k, _)| *k);
+    // Two runs already in entry order (structure, then signatures): an
+    // insertion sort merges them without one more standard sort in the
+    // web wallet.
+    crate::util::sort_small_by_key(&mut problems, |(k, _)| *k);
     Signatures {
         message_sig_ok,
         chain_problems: problems,
