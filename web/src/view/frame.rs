@@ -48,7 +48,7 @@ impl App {
     pub(crate) fn error_at(&self, ctx: &Context<Self>, place: Place) -> Html {
         match &self.error {
             Some(error) if self.acted == Some(place) => html! {
-                <div class="error inline-error" role="alert" data-testid="error" data-place={format!("{place:?}").to_lowercase()}>
+                <div class="error inline-error" role="alert" data-testid="error" data-place={format!("{place:?}").to_ascii_lowercase()}>
                     <span>{error}</span>
                     <button type="button" class="link" aria-label="Dismiss" onclick={on_click(ctx.link(), || Msg::Error(None))}>{"Dismiss"}</button>
                 </div>

@@ -41,7 +41,7 @@ impl App {
                         let tab = *tab;
                         let selected = self.tab == tab;
                         let text = if tab == Tab::Swap && active_swaps > 0 { format!("{label} ({active_swaps})") } else { label.to_string() };
-                        let id = format!("tab-{}", label.to_lowercase());
+                        let id = format!("tab-{}", label.to_ascii_lowercase());
                         html! {
                             <button type="button" role="tab" class={classes!("tab", selected.then_some("active"))}
                                 id={id.clone()} data-testid={id} aria-selected={selected.to_string()} aria-controls="tabpanel"
@@ -88,7 +88,7 @@ fn tab_label(tab: Tab) -> &'static str {
 
 /// The tab's name in its element id and test id (`tab-coins`).
 fn tab_name(tab: Tab) -> String {
-    tab_label(tab).to_lowercase()
+    tab_label(tab).to_ascii_lowercase()
 }
 
 /// The tab a key press on the tab bar selects: the next or previous one
