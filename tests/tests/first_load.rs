@@ -14,11 +14,12 @@ use std::time::Duration;
 /// The target for wasm + JS + CSS + the page, as served (bytes):
 /// not met yet (README "Size" says by how much); the test prints the gap.
 const FIRST_LOAD_TARGET: u64 = 300_000;
-/// What the first load may not grow past meanwhile: the size measured when
-/// the §2–§4 features landed (about 342 KB), plus a little room. A change
-/// that crosses it must win the bytes back elsewhere, or move this line
-/// with a reason in its commit.
-const FIRST_LOAD_CEILING: u64 = 350_000;
+/// What the first load may not grow past meanwhile: the size measured after
+/// the sorted-list maps, ASCII-only text handling and compact hashes (about
+/// 318 KB with headers), plus a little room. A change that crosses it must
+/// win the bytes back elsewhere, or move this line with a reason in its
+/// commit.
+const FIRST_LOAD_CEILING: u64 = 325_000;
 
 /// The slow link: 1.6 Mbit/s down, 750 kbit/s up, 150 ms round trip
 /// (DevTools' "Fast 3G" shape).
