@@ -13,6 +13,7 @@
 #   - wasm-pack (cargo install): `wasm-pack test --headless --chrome` runs the
 #     in-browser suites offline with the wasm-bindgen-test-runner above
 #   - axe-core (npm, into .tools/axe-core/: the end-to-end accessibility check)
+#   - terser (npm, into .tools/terser/: minifies the page's JS after the build)
 #
 # Usage: bash scripts/setup.sh [--dry-run]
 #   --dry-run  print what would be installed, change nothing.
@@ -182,9 +183,7 @@ setup_wasm_opt() {
         say "wasm-opt: binaryen $BINARYEN_VERSION present (.tools/binaryen)"
         return
     fi
-    command -v npm >/dev/null 2>&1 || setup_npm
-    say "wasm-opt: need binaryen $BINARYEN_VERSION from npm, found ${have:-none}"
-    run npm install --no-audit --no-fund --prefix "$SETUP_ROOT/.tools/binaryen" "binaryen@$BINARYEN_VERSION"
+    setup_npm_package wasm-opt binaryen "$BINARYEN_VERSION" binaryen "$have"
 }
 
 # wasm-pack, for `wasm-pack test --headless --chrome`. Offline it takes the
@@ -207,22 +206,43 @@ setup_wasm_pack() {
 AXE_CORE_VERSION=4.14.1
 AXE_CORE_DIR="${SETUP_AXE_CORE_DIR:-$SETUP_ROOT/.tools/axe-core/node_modules/axe-core}"
 
-# The version in an installed axe-core's package.json, or nothing.
-axe_core_version() {
-    [ -f "$AXE_CORE_DIR/package.json" ] && [ -f "$AXE_CORE_DIR/axe.min.js" ] || return 0
-    awk -F'"' '$2 == "version" { print $4; exit }' "$AXE_CORE_DIR/package.json"
-}
-
 setup_axe_core() {
-    local have
-    have=$(axe_core_version)
+    local have=""
+    [ -f "$AXE_CORE_DIR/axe.min.js" ] && have=$(package_version "$AXE_CORE_DIR")
     if [ "$have" = "$AXE_CORE_VERSION" ]; then
         say "axe-core: $AXE_CORE_VERSION present (.tools/axe-core)"
         return
     fi
+    setup_npm_package axe-core axe-core "$AXE_CORE_VERSION" axe-core "$have"
+}
+
+# terser, which minifies the page's JS after the build (scripts/build-web.sh,
+# scripts/minify-web.mjs): Trunk's own JS minifier fails on wasm-bindgen's glue.
+TERSER_VERSION=5.51.4
+TERSER_DIR="${SETUP_TERSER_DIR:-$SETUP_ROOT/.tools/terser/node_modules/terser}"
+
+setup_terser() {
+    local have
+    have=$(package_version "$TERSER_DIR")
+    if [ "$have" = "$TERSER_VERSION" ]; then
+        say "terser: $TERSER_VERSION present (.tools/terser)"
+        return
+    fi
+    setup_npm_package terser terser "$TERSER_VERSION" terser "$have"
+}
+
+# The version in an npm package's package.json (directory $1), or nothing.
+package_version() {
+    [ -f "$1/package.json" ] || return 0
+    awk -F'"' '$2 == "version" { print $4; exit }' "$1/package.json"
+}
+
+# Installs npm package $2 at version $3 into .tools/$4 (installing npm
+# first when missing); $1 names the tool in messages, $5 is what was found.
+setup_npm_package() { # LABEL PACKAGE VERSION TOOLS_DIR FOUND
     command -v npm >/dev/null 2>&1 || setup_npm
-    say "axe-core: need $AXE_CORE_VERSION from npm, found ${have:-none}"
-    run npm install --no-audit --no-fund --prefix "$SETUP_ROOT/.tools/axe-core" "axe-core@$AXE_CORE_VERSION"
+    say "$1: need $3 from npm, found ${5:-none}"
+    run npm install --no-audit --no-fund --prefix "$SETUP_ROOT/.tools/$4" "$2@$3"
 }
 
 # npm itself, from Debian, when missing.
@@ -252,6 +272,7 @@ main() {
     setup_wasm_opt
     setup_wasm_pack
     setup_axe_core
+    setup_terser
     say "done"
 }
 

@@ -23,9 +23,9 @@ stub() { # stub DIR NAME BODY
 
 # A machine described by: installed debs ("name=version ..."), installed rust
 # targets, wasm-bindgen version ("" = absent), uid, and whether cc exists.
-make_machine() { # DIR DEBS TARGETS WB_VERSION UID HAVE_CC [TRUNK_VERSION [BINARYEN_VERSION [AXE_CORE_VERSION [WASM_PACK_VERSION]]]]
+make_machine() { # DIR DEBS TARGETS WB_VERSION UID HAVE_CC [TRUNK_VERSION [BINARYEN_VERSION [AXE_CORE_VERSION [WASM_PACK_VERSION [TERSER_VERSION]]]]]
     local dir=$1
-    mkdir -p "$dir" "$dir/binaryen" "$dir/axe-core"
+    mkdir -p "$dir" "$dir/binaryen" "$dir/axe-core" "$dir/terser"
     stub "$dir" cargo 'exit 0'
     stub "$dir" apt-get 'exit 0'
     stub "$dir" rustup "[ \"\$1 \$2 \$3\" = 'target list --installed' ] && printf '%s\n' $3"
@@ -42,6 +42,7 @@ make_machine() { # DIR DEBS TARGETS WB_VERSION UID HAVE_CC [TRUNK_VERSION [BINAR
         echo '/* axe */' >"$dir/axe-core/axe.min.js"
     fi
     [ -n "${10:-}" ] && stub "$dir" wasm-pack "echo 'wasm-pack ${10}'"
+    [ -n "${11:-}" ] && printf '{\n  "name": "terser",\n  "version": "%s"\n}\n' "${11}" >"$dir/terser/package.json"
     stub "$dir" npm 'exit 0'
     [ "$6" = yes ] && stub "$dir" cc 'exit 0'
     case " $2 " in *" musl-tools="*) stub "$dir" musl-gcc 'exit 0' ;; esac
@@ -51,7 +52,7 @@ make_machine() { # DIR DEBS TARGETS WB_VERSION UID HAVE_CC [TRUNK_VERSION [BINAR
 
 run_setup() { # DIR -> dry-run output (stdout+stderr), never fails
     PATH="$1:$WORK/base" CARGO_HOME="$1/nonexistent" SETUP_BINARYEN_BIN="$1/binaryen" \
-        SETUP_AXE_CORE_DIR="$1/axe-core" \
+        SETUP_AXE_CORE_DIR="$1/axe-core" SETUP_TERSER_DIR="$1/terser" \
         /bin/bash "$ROOT/scripts/setup.sh" --dry-run </dev/null 2>&1 || true
 }
 
@@ -74,12 +75,13 @@ all_debs="chromium=156.0-1 chromium-driver=156.0-1 musl-tools=1.2.3-1 brotli=1.0
 all_targets="x86_64-unknown-linux-gnu wasm32-unknown-unknown x86_64-unknown-linux-musl"
 
 # 1. Everything present: nothing to do.
-make_machine "$WORK/m1" "$all_debs" "$all_targets" "$WANT" 0 yes 0.21.14 132 4.14.1 0.15.1
+make_machine "$WORK/m1" "$all_debs" "$all_targets" "$WANT" 0 yes 0.21.14 132 4.14.1 0.15.1 5.51.4
 out=$(run_setup "$WORK/m1")
 expect complete "$out" "would run" absent
 expect complete "$out" "wasm-bindgen-cli: $WANT present"
 expect complete "$out" "axe-core: 4.14.1 present"
 expect complete "$out" "wasm-pack: 0.15.1 present"
+expect complete "$out" "terser: 5.51.4 present"
 expect complete "$out" "setup: done"
 
 # 2. A fresh machine as non-root: everything missing.
@@ -94,12 +96,13 @@ expect fresh "$out" "wasm-bindgen-cli --locked" absent
 expect fresh "$out" "would run: cargo install --locked trunk@0.21.14 --force"
 expect fresh "$out" "binaryen@132"
 expect fresh "$out" "axe-core@4.14.1"
+expect fresh "$out" "would run: npm install --no-audit --no-fund --prefix $ROOT/.tools/terser terser@5.51.4"
 expect fresh "$out" "would run: cargo install wasm-pack@0.15.1 --force"
 
 # 3. Wrong wasm-bindgen-cli version, chromium-driver of another version, one
 #    target missing, as root: reinstall only those, no sudo.
 make_machine "$WORK/m3" "chromium=156.0-1 chromium-driver=150.0-1 musl-tools=1.2.3-1 brotli=1.0.9-2" \
-    "x86_64-unknown-linux-gnu wasm32-unknown-unknown" "0.2.100" 0 yes 0.22.0 108 4.8.0 0.13.1
+    "x86_64-unknown-linux-gnu wasm32-unknown-unknown" "0.2.100" 0 yes 0.22.0 108 4.8.0 0.13.1 5.1.0
 out=$(run_setup "$WORK/m3")
 expect mismatch "$out" "need $WANT (Cargo.lock), found 0.2.100"
 expect mismatch "$out" "would run: cargo install wasm-bindgen-cli --version $WANT --force"
@@ -111,15 +114,16 @@ expect mismatch "$out" "trunk: need 0.21.14, found 0.22.0"
 expect mismatch "$out" "found 108"
 expect mismatch "$out" "axe-core: need 4.14.1 from npm, found 4.8.0"
 expect mismatch "$out" "wasm-pack: need 0.15.1, found 0.13.1"
+expect mismatch "$out" "terser: need 5.51.4 from npm, found 5.1.0"
 
 # 4. Only apt packages present: no apt-get update at all.
-make_machine "$WORK/m4" "$all_debs" "x86_64-unknown-linux-gnu" "$WANT" 0 yes 0.21.14 132 4.14.1 0.15.1
+make_machine "$WORK/m4" "$all_debs" "x86_64-unknown-linux-gnu" "$WANT" 0 yes 0.21.14 132 4.14.1 0.15.1 5.51.4
 out=$(run_setup "$WORK/m4")
 expect apt-present "$out" "apt-get" absent
 
 # 4b. Only brotli missing: just brotli from apt.
 make_machine "$WORK/m4b" "chromium=156.0-1 chromium-driver=156.0-1 musl-tools=1.2.3-1" \
-    "$all_targets" "$WANT" 0 yes 0.21.14 132 4.14.1 0.15.1
+    "$all_targets" "$WANT" 0 yes 0.21.14 132 4.14.1 0.15.1 5.51.4
 out=$(run_setup "$WORK/m4b")
 expect brotli-missing "$out" "would run: env DEBIAN_FRONTEND=noninteractive apt-get install -y brotli"
 
