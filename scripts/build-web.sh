@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the web wallet (web/, index.html, Trunk.toml) into dist/ with Trunk,
 # offline, in the size-optimised `wasm-release` profile; shortens the names
-# between its JS and wasm and minifies the JS (scripts/minify-web.mjs); the Scan fallback's
-# QR decoder (web/qr-decoder) as its own wasm; the service worker
+# between its JS and wasm and minifies the JS (scripts/minify-web.mjs); the
+# QR encoder (web/qr-encoder) and the Scan fallback's QR decoder
+# (web/qr-decoder) as their own wasm, outside the first load; the service worker
 # (web/pwa/sw.js with this build's file list); writes a Brotli
 # (quality 11) and a gzip (-9) copy beside every file (`x.br`, `x.gz`: the
 # relay serves them by Accept-Encoding); prints what a first load transfers
@@ -48,6 +49,17 @@ wasm-bindgen --target no-modules --no-typescript --out-dir dist --out-name qr-de
     "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/qr_decoder.wasm"
 wasm-opt -Oz "${WASM_FEATURES[@]}" dist/qr-decoder_bg.wasm -o dist/qr-decoder_bg.wasm
 cp web/qr-decoder/qr-worker.js dist/qr-worker.js
+# The QR encoder (web/qr-encoder): its own small wasm too, loaded by the page
+# (web/src/qr.rs) the first time it draws a code, never by a first load.
+echo "build-web: qr-encoder (the wasm that draws QR codes)"
+cargo build --offline -p qr-encoder --lib --target wasm32-unknown-unknown --profile wasm-release
+wasm-bindgen --target no-modules --no-modules-global lockstepQrEncoder --no-typescript \
+    --out-dir dist --out-name qr-encoder \
+    "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/qr_encoder.wasm"
+wasm-opt -Oz "${WASM_FEATURES[@]}" dist/qr-encoder_bg.wasm -o dist/qr-encoder_bg.wasm
+# The glue declares its global with `let`, which a classic script does not
+# put on `window`; the page finds the encoder there (web/src/qr.rs).
+echo 'self.lockstepQrEncoder = lockstepQrEncoder;' >>dist/qr-encoder.js
 # The service worker (web/pwa/sw.js): this build's app shell (every file
 # Trunk wrote: the page, its hashed JS/wasm/CSS, the manifest and icons)
 # as its list, and a cache version from those files' bytes, so each build

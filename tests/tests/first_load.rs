@@ -11,15 +11,10 @@ use e2e::{Page, run};
 use serde_json::json;
 use std::time::Duration;
 
-/// The issue's target for wasm + JS + CSS + the page, as served (bytes):
-/// not met yet (README "Size" says by how much); the test prints the gap.
+/// What a first load may move: the page, its CSS, JS and wasm as served
+/// (bodies, Brotli-encoded; issue 10's "≤ 300 KB"). Headers come on top
+/// (about 300 bytes a response) and are printed, not counted.
 const FIRST_LOAD_TARGET: u64 = 300_000;
-/// What the first load may not grow past meanwhile: the size measured after
-/// the sorted-list maps, ASCII-only text handling and compact hashes (about
-/// 318 KB with headers), plus a little room. A change that crosses it must
-/// win the bytes back elsewhere, or move this line with a reason in its
-/// commit.
-const FIRST_LOAD_CEILING: u64 = 325_000;
 
 /// The slow link: 1.6 Mbit/s down, 750 kbit/s up, 150 ms round trip
 /// (DevTools' "Fast 3G" shape).
@@ -39,14 +34,18 @@ const WELCOME_WATCH: &str = "
     }).observe(document, { childList: true, subtree: true });";
 
 struct Load {
-    /// The page's own files (html, js, wasm, css): path, bytes over the wire.
-    files: Vec<(String, u64)>,
+    /// The page's own files (html, js, wasm, css): path, body as encoded
+    /// (what the target counts), bytes over the wire (body and headers).
+    files: Vec<(String, u64, u64)>,
     welcome_ms: f64,
 }
 
 impl Load {
+    fn body_bytes(&self) -> u64 {
+        self.files.iter().map(|(_, body, _)| body).sum()
+    }
     fn bytes(&self) -> u64 {
-        self.files.iter().map(|(_, b)| b).sum()
+        self.files.iter().map(|(_, _, wire)| wire).sum()
     }
 }
 
@@ -65,12 +64,13 @@ async fn first_load(page: &Page) -> Load {
                 .as_f64()
         })
         .await;
-    // transferSize: body as encoded plus the response headers.
+    // encodedBodySize: the body as sent (Brotli); transferSize: that plus
+    // the response headers.
     let files = page
         .js(
             "const e = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')];
              return e.filter(r => r.entryType === 'navigation' || /\\.(js|wasm|css|html)$/.test(new URL(r.name).pathname))
-                     .map(r => [new URL(r.name).pathname, r.transferSize]);",
+                     .map(r => [new URL(r.name).pathname, r.encodedBodySize, r.transferSize]);",
             vec![],
         )
         .await;
@@ -81,7 +81,7 @@ async fn first_load(page: &Page) -> Load {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_first_load_stays_under_its_ceiling_and_reaches_the_welcome_screen_on_a_slow_link() {
+async fn the_first_load_is_at_most_300_kb_and_reaches_the_welcome_screen_on_a_slow_link() {
     run("first_load", 120, |s| async move {
         let fast = first_load(&s.session("unthrottled").await).await;
 
@@ -102,7 +102,8 @@ async fn the_first_load_stays_under_its_ceiling_and_reaches_the_welcome_screen_o
 
         for (name, load) in [("unthrottled", &fast), ("1.6 Mbit/s, 150 ms RTT", &slow)] {
             eprintln!(
-                "first load, {name}: {} bytes over the wire {:?}; welcome screen after {:.0} ms",
+                "first load, {name}: {} bytes as served, {} over the wire with headers {:?}; welcome screen after {:.0} ms",
+                load.body_bytes(),
                 load.bytes(),
                 load.files,
                 load.welcome_ms
@@ -110,20 +111,15 @@ async fn the_first_load_stays_under_its_ceiling_and_reaches_the_welcome_screen_o
         }
         for ext in ["js", "wasm", "css"] {
             assert!(
-                fast.files.iter().any(|(p, _)| p.ends_with(ext)),
+                fast.files.iter().any(|(p, _, _)| p.ends_with(ext)),
                 "no .{ext} in {:?}",
                 fast.files
             );
         }
-        eprintln!(
-            "first load: {} bytes, {} over the {FIRST_LOAD_TARGET}-byte target",
-            fast.bytes(),
-            fast.bytes().saturating_sub(FIRST_LOAD_TARGET)
-        );
         assert!(
-            fast.bytes() <= FIRST_LOAD_CEILING,
-            "the first load moves {} bytes, over its {FIRST_LOAD_CEILING}-byte ceiling: {:?}",
-            fast.bytes(),
+            fast.body_bytes() <= FIRST_LOAD_TARGET,
+            "the first load serves {} bytes, over its {FIRST_LOAD_TARGET}-byte target: {:?}",
+            fast.body_bytes(),
             fast.files
         );
         // The slow link's floor: every byte at its rate, plus a few round

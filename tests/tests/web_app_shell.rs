@@ -202,6 +202,38 @@ async fn scanning_an_invite_qr_code_with_the_camera_fills_the_field() {
     .await;
 }
 
+/// The invite's QR code is drawn by the encoder wasm, fetched only when the
+/// first code is shown (never by the first load), and it is exactly the code
+/// of the invite's text (the same encoder, run natively here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qr_code_is_drawn_by_the_encoder_loaded_when_first_needed() {
+    run("qr-draw", 30, |s| async move {
+        let alice = s.browser("alice").await;
+        alice.create_wallet("Alice", "correct horse battery").await;
+        let fetched = |p: &'static str| {
+            format!("return performance.getEntriesByType('resource').some(r => new URL(r.name).pathname === '{p}');")
+        };
+        let coin = alice.demo_coin(10_000).await;
+        assert_eq!(alice.js(&fetched("/qr-encoder_bg.wasm"), vec![]).await, false);
+
+        let invite = alice.create_invite(&coin, 7_000).await;
+        alice.wait_for("invite-qr").await;
+        let view_box = alice.attr("invite-qr", "viewBox").await.unwrap();
+        let path = alice
+            .js(
+                "return document.querySelector('[data-testid=invite-qr] path').getAttribute('d');",
+                vec![],
+            )
+            .await;
+        let (side, want) = qr_encoder::svg_path(&invite).expect("an invite fits a QR code");
+        assert_eq!(view_box, format!("0 0 {side} {side}"));
+        assert_eq!(path.as_str(), Some(want.as_str()), "the drawn code is not the invite's");
+        assert_eq!(alice.js(&fetched("/qr-encoder_bg.wasm"), vec![]).await, true);
+        alice.assert_no_csp_violation().await;
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_is_installable_and_its_service_worker_caches_only_the_shell() {
     run("app-shell", 30, |s| async move {

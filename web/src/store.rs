@@ -27,6 +27,7 @@ pub const LEASE_RENEW_MS: f64 = 4_000.0;
 pub struct WalletMeta {
     pub name: String,
     /// Device time of creation (ms).
+    #[serde(serialize_with = "whole_ms")]
     pub created_ms: f64,
     /// Unlock in a swap only after the user confirms the checks.
     #[serde(default)]
@@ -46,7 +47,20 @@ pub struct WalletMeta {
 pub struct Lease {
     pub tab: String,
     /// Device time until which the claim holds (ms).
+    #[serde(serialize_with = "whole_ms")]
     pub until_ms: f64,
+}
+
+/// A device time in ms written as a whole number (`Date.now()` gives whole
+/// ms): no float formatting code in the wasm. Reading takes either form, so
+/// what older builds wrote (`1733245123456.0`) still reads.
+fn whole_ms<S: serde::Serializer>(ms: &f64, s: S) -> Result<S::Ok, S::Error> {
+    let whole = if ms.is_finite() && *ms > 0.0 {
+        ms.round() as u64
+    } else {
+        0
+    };
+    s.serialize_u64(whole)
 }
 
 /// The outcome of trying to take or renew a lease.
@@ -288,6 +302,20 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn times_are_written_whole_and_older_float_times_still_read() {
+        let lease = Lease {
+            tab: "a".into(),
+            until_ms: 1_733_245_123_456.0,
+        };
+        let json = serde_json::to_string(&lease).unwrap();
+        assert_eq!(json, r#"{"tab":"a","until_ms":1733245123456}"#);
+        assert_eq!(serde_json::from_str::<Lease>(&json).unwrap(), lease);
+        let older = r#"{"name":"Alice","created_ms":1733245123456.0}"#;
+        let meta: WalletMeta = serde_json::from_str(older).unwrap();
+        assert_eq!(meta.created_ms, 1_733_245_123_456.0);
+    }
 
     #[test]
     fn lease_rules() {

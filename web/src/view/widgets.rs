@@ -29,18 +29,42 @@ pub struct QrProps {
     pub testid: AttrValue,
 }
 
-/// A QR code of `text`, drawn as SVG.
+/// A QR code of `text`, drawn as SVG once the encoder has loaded (the first
+/// code on a page waits for it: `crate::qr`).
 #[component]
 pub fn Qr(props: &QrProps) -> Html {
-    match crate::qr::svg_path(&props.text) {
-        Some((side, path)) => html! {
+    // The code drawn and the text it was drawn for: a text changed while
+    // the encoder loads shows "drawing" until its own code is there.
+    let drawn = use_state(|| None::<(AttrValue, crate::qr::Drawn)>);
+    {
+        let drawn = drawn.clone();
+        use_effect_with(props.text.clone(), move |text| {
+            let text = text.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let code = crate::qr::draw(&text).await;
+                drawn.set(Some((text, code)));
+            });
+        });
+    }
+    let code = drawn
+        .as_ref()
+        .filter(|(text, _)| *text == props.text)
+        .map(|(_, code)| code);
+    match code {
+        Some(crate::qr::Drawn::Code(side, path)) => html! {
             <svg class="qr" data-testid={props.testid.clone()} viewBox={format!("0 0 {side} {side}")}
                  role="img" aria-label="QR code" shape-rendering="crispEdges">
                 <rect width={side.to_string()} height={side.to_string()} fill="#fff"/>
-                <path d={path} fill="#111"/>
+                <path d={path.clone()} fill="#111"/>
             </svg>
         },
-        None => html! { <p class="muted">{"Too long for a QR code: copy the text instead."}</p> },
+        Some(crate::qr::Drawn::TooLong) => {
+            html! { <p class="muted">{"Too long for a QR code: copy the text instead."}</p> }
+        }
+        Some(crate::qr::Drawn::Unavailable) => {
+            html! { <p class="muted">{"The QR code could not be drawn here: copy the text instead."}</p> }
+        }
+        None => html! { <p class="muted qr-drawing">{"Drawing the QR code…"}</p> },
     }
 }
 
