@@ -141,7 +141,7 @@ web_browser_check() {
     [ "$n" -gt 0 ] || { echo "no web test ran in the browser"; return 1; }
     echo "$n web tests ran in headless Chrome"
 }
-step web-clippy-wasm cargo clippy -p web --target wasm32-unknown-unknown --all-targets -- -D warnings || true
+step web-clippy-wasm cargo clippy -p web -p qr-encoder -p qr-decoder --target wasm32-unknown-unknown --all-targets -- -D warnings || true
 if step web-chromium wasm_pack_test web; then
     step web-browser-check web_browser_check || true
 fi
