@@ -890,3 +890,87 @@ async fn passwords_follow_the_rule_and_the_phrase_shows_again() {
     })
     .await;
 }
+
+/// Records every notification the page shows (installed before the page's
+/// own scripts run): the title, in `window.__notifications`.
+const NOTIFICATION_RECORDER: &str = "
+    const Real = window.Notification;
+    window.__notifications = [];
+    class Recorded extends Real {
+        constructor(title, options) {
+            window.__notifications.push(title);
+            super(title, options);
+        }
+    }
+    Object.defineProperty(Recorded, 'permission', { get: () => Real.permission });
+    Recorded.requestPermission = (...args) => Real.requestPermission(...args);
+    window.Notification = Recorded;";
+
+/// Issue 10 §2: with notifications permitted and turned on in Settings, the
+/// page shows one when a coin arrives, when a swap waits for the user's
+/// confirmation, and when less than 30 s of a swap are left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_tell_of_a_coin_a_swap_waiting_and_a_deadline_near() {
+    run("notifications", 45, |s| async move {
+        let (alice, a, bob, b) = two_people(&s).await;
+        bob.grant_permission("notifications").await;
+        bob.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": NOTIFICATION_RECORDER }),
+        )
+        .await;
+        bob.reload().await;
+        bob.unlock("Bob", PW).await;
+        bob.tab("settings").await;
+        bob.wait_for("notify").await;
+        bob.click_css("[data-testid='notify']").await;
+        bob.wait("the notify setting to take", STEP_WAIT, || async {
+            (bob.js(
+                "return document.querySelector(\"[data-testid='notify']\").checked;",
+                vec![],
+            )
+            .await
+                == true)
+                .then_some(())
+        })
+        .await;
+        bob.set_manual_confirm(true).await;
+        let shown = || async {
+            let v = bob.js("return window.__notifications;", vec![]).await;
+            serde_json::from_value::<Vec<String>>(v).unwrap()
+        };
+        assert!(shown().await.is_empty(), "{:?}", shown().await);
+
+        // A coin arrives.
+        let gift = alice.demo_coin(3_000).await;
+        let address = bob.address().await;
+        alice.send(&gift, &address).await;
+        bob.wait("a notification of the coin", SWAP, || async {
+            shown().await.iter().any(|t| t == "A coin arrived").then_some(())
+        })
+        .await;
+
+        // A swap waits for Bob's confirmation, and he lets it run out.
+        let invite = alice.create_invite(&a, 8_000).await;
+        let answer = bob.join(&invite, &b).await;
+        alice.accept(&answer).await;
+        bob.wait("a notification that the swap waits", SWAP, || async {
+            shown()
+                .await
+                .iter()
+                .any(|t| t == "Swap waits for you")
+                .then_some(())
+        })
+        .await;
+        bob.wait("a notification that the deadline is near", SWAP, || async {
+            shown()
+                .await
+                .iter()
+                .any(|t| t == "Swap deadline near")
+                .then_some(())
+        })
+        .await;
+        eprintln!("notifications: {:?}", shown().await);
+    })
+    .await;
+}
