@@ -946,7 +946,11 @@ async fn notifications_tell_of_a_coin_a_swap_waiting_and_a_deadline_near() {
         let address = bob.address().await;
         alice.send(&gift, &address).await;
         bob.wait("a notification of the coin", SWAP, || async {
-            shown().await.iter().any(|t| t == "A coin arrived").then_some(())
+            shown()
+                .await
+                .iter()
+                .any(|t| t == "A coin arrived")
+                .then_some(())
         })
         .await;
 
