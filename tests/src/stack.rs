@@ -293,6 +293,17 @@ impl Stack {
         self.signal_relay("-CONT");
     }
 
+    /// Ends the relay process (SIGKILL): nothing listens on its port any
+    /// more, as for a device that is offline.
+    pub fn stop_relay(&self) {
+        let process = self.relay_process.lock().unwrap().take();
+        assert!(
+            process.is_some(),
+            "a relay process: use run_with_relay_process"
+        );
+        drop(process);
+    }
+
     fn signal_relay(&self, signal: &str) {
         let guard = self.relay_process.lock().unwrap();
         let process = guard

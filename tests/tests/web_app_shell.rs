@@ -3,7 +3,7 @@
 //! shell and never the relay's answers).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use e2e::{Page, run};
+use e2e::{Page, run, run_with_relay_process};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
@@ -329,6 +329,57 @@ async fn the_app_is_installable_and_its_service_worker_caches_only_the_shell() {
         // Nothing lazy in the shell: the QR decoder loads only on Scan.
         assert!(paths.iter().all(|p| !p.starts_with("/qr-")), "{paths:?}");
         p.assert_no_csp_violation().await;
+    })
+    .await;
+}
+
+/// The installed app starts with the relay gone (its process ended: nothing
+/// listens any more): the service worker answers the page and its files
+/// from its cache, the wallet list shows the wallet from this browser's
+/// storage, and the relay banner says the relay cannot be reached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_starts_from_its_cache_when_the_relay_is_gone() {
+    run_with_relay_process("offline-start", 30, |s| async move {
+        let p = s.browser("alice").await;
+        p.create_wallet("Alice", "correct horse battery").await;
+        p.js(
+            "return navigator.serviceWorker.ready.then(() => true);",
+            vec![],
+        )
+        .await;
+        p.reload().await;
+        p.wait("the service worker to control the page", STEP, || async {
+            p.js(
+                "return navigator.serviceWorker.controller !== null;",
+                vec![],
+            )
+            .await
+            .as_bool()
+            .filter(|c| *c)
+        })
+        .await;
+
+        s.stop_relay();
+        p.reload().await;
+        p.wait_for("wallet-list").await;
+        let list = p.text("wallet-list").await.unwrap_or_default();
+        assert!(list.contains("Alice"), "{list:?}");
+        p.wait_for("relay-banner").await;
+        p.screenshot("offline-start").await;
+        // The page's script, wasm and style all loaded (from the worker's
+        // cache or the browser's own: nothing listens on the relay's port).
+        let loaded = p
+            .js(
+                "return performance.getEntriesByType('resource')
+                   .map(r => new URL(r.name).pathname)
+                   .filter(p => /\\.(js|wasm|css)$/.test(p));",
+                vec![],
+            )
+            .await;
+        let loaded: Vec<String> = serde_json::from_value(loaded).unwrap();
+        for ext in [".js", "_bg.wasm", ".css"] {
+            assert!(loaded.iter().any(|p| p.ends_with(ext)), "{ext}: {loaded:?}");
+        }
     })
     .await;
 }
