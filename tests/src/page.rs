@@ -41,6 +41,17 @@ impl Page {
         self.wait_rendered().await;
     }
 
+    /// Opens the wallet page in a second tab of this browser (same profile,
+    /// same storage) and drives that tab from now on.
+    pub async fn open_second_tab(&self) {
+        let tab = self.client.new_window(true).await.expect("a new tab");
+        self.client
+            .switch_to_window(tab.handle)
+            .await
+            .expect("to the new tab");
+        self.open().await;
+    }
+
     /// Waits for the app's first render, then starts keeping script errors.
     /// Panics if the page broke its Content-Security-Policy while loading.
     async fn wait_rendered(&self) {

@@ -68,7 +68,8 @@ impl Findings {
 /// One person through every screen they can reach alone, on a screen of
 /// `size`: the welcome, create, phrase and confirmation screens, every tab
 /// (with coins, an address, an invite, a read invite, the delete
-/// confirmation), the wallet list, unlock, restore and import.
+/// confirmation), the wallet list, unlock, restore and import, and the
+/// wallet opened in a second tab while the first holds it.
 async fn every_screen(s: Arc<Stack>, size: (u32, u32), mobile: bool) {
     let p = s.browser("carol").await;
     p.emulate_screen(size, mobile).await;
@@ -166,6 +167,14 @@ async fn every_screen(s: Arc<Stack>, size: (u32, u32), mobile: bool) {
     p.click("Back").await;
     p.unlock("Carol", PW).await;
     found.new_screen(&p, "wallet-unlocked").await;
+
+    // The same wallet opened in a second tab while this one holds it.
+    p.open_second_tab().await;
+    p.click("Open Carol").await;
+    p.fill("password", PW).await;
+    p.click("Unlock").await;
+    p.wait_for("held-banner").await;
+    found.new_screen(&p, "held-elsewhere").await;
 
     found.assert_none(&p.name);
 }
