@@ -151,6 +151,14 @@ impl Page {
         )
     }
 
+    /// Waits (as [`Page::wait`]) until `script` returns `true`.
+    pub async fn wait_true(&self, what: &str, limit: Duration, script: &str) {
+        self.wait(what, limit, || async {
+            self.js_bool(script).await.then_some(())
+        })
+        .await;
+    }
+
     /// Polls `probe` every 150 ms until it returns `Some`, for at most
     /// `limit`; on timeout saves a screenshot and panics with what the page
     /// shows as its error, if anything.

@@ -96,15 +96,11 @@ async fn paste_fills_the_field_and_a_refusal_is_said_beside_it() {
         .await;
         p.screenshot("scanning-no-code").await;
         p.click("Cancel").await;
-        p.wait("the scanner to close and the camera to stop", STEP, || async {
-            p.js(
-                "return document.querySelector('.scan-overlay') === null && window.__track.readyState === 'ended';",
-                vec![],
-            )
-            .await
-            .as_bool()
-            .filter(|done| *done)
-        })
+        p.wait_true(
+            "the scanner to close and the camera to stop",
+            STEP,
+            "return document.querySelector('.scan-overlay') === null && window.__track.readyState === 'ended';",
+        )
         .await;
         assert_eq!(field_value(&p, "invite-input").await, "lsi1pastedinvite");
         p.assert_no_csp_violation().await;
@@ -276,12 +272,11 @@ async fn the_app_is_installable_and_its_service_worker_caches_only_the_shell() {
             .await;
         assert_eq!(scope.as_str().unwrap(), format!("{}/", s.base));
         p.reload().await;
-        p.wait("the service worker to control the page", STEP, || async {
-            p.js("return navigator.serviceWorker.controller !== null;", vec![])
-                .await
-                .as_bool()
-                .filter(|c| *c)
-        })
+        p.wait_true(
+            "the service worker to control the page",
+            STEP,
+            "return navigator.serviceWorker.controller !== null;",
+        )
         .await;
         p.create_wallet("Alice", "correct horse battery").await;
 
@@ -348,15 +343,11 @@ async fn the_app_starts_from_its_cache_when_the_relay_is_gone() {
         )
         .await;
         p.reload().await;
-        p.wait("the service worker to control the page", STEP, || async {
-            p.js(
-                "return navigator.serviceWorker.controller !== null;",
-                vec![],
-            )
-            .await
-            .as_bool()
-            .filter(|c| *c)
-        })
+        p.wait_true(
+            "the service worker to control the page",
+            STEP,
+            "return navigator.serviceWorker.controller !== null;",
+        )
         .await;
 
         s.stop_relay();

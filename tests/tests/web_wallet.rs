@@ -939,41 +939,31 @@ async fn notifications_tell_of_a_coin_a_swap_waiting_and_a_deadline_near() {
             let v = bob.js("return window.__notifications;", vec![]).await;
             serde_json::from_value::<Vec<String>>(v).unwrap()
         };
+        let wait_shown = |title: &'static str| {
+            let bob = &bob;
+            async move {
+                bob.wait_true(
+                    &format!("a notification {title:?}"),
+                    SWAP,
+                    &format!("return window.__notifications.includes({title:?});"),
+                )
+                .await;
+            }
+        };
         assert!(shown().await.is_empty(), "{:?}", shown().await);
 
         // A coin arrives.
         let gift = alice.demo_coin(3_000).await;
         let address = bob.address().await;
         alice.send(&gift, &address).await;
-        bob.wait("a notification of the coin", SWAP, || async {
-            shown()
-                .await
-                .iter()
-                .any(|t| t == "A coin arrived")
-                .then_some(())
-        })
-        .await;
+        wait_shown("A coin arrived").await;
 
         // A swap waits for Bob's confirmation, and he lets it run out.
         let invite = alice.create_invite(&a, 8_000).await;
         let answer = bob.join(&invite, &b).await;
         alice.accept(&answer).await;
-        bob.wait("a notification that the swap waits", SWAP, || async {
-            shown()
-                .await
-                .iter()
-                .any(|t| t == "Swap waits for you")
-                .then_some(())
-        })
-        .await;
-        bob.wait("a notification that the deadline is near", SWAP, || async {
-            shown()
-                .await
-                .iter()
-                .any(|t| t == "Swap deadline near")
-                .then_some(())
-        })
-        .await;
+        wait_shown("Swap waits for you").await;
+        wait_shown("Swap deadline near").await;
         eprintln!("notifications: {:?}", shown().await);
     })
     .await;
