@@ -24,6 +24,23 @@ async fn field_value(p: &Page, testid: &str) -> String {
     .to_string()
 }
 
+/// Waits for the service worker to be ready, reloads, and waits until it
+/// controls the page (a worker controls only pages loaded after it).
+async fn reload_under_the_service_worker(p: &Page) {
+    p.js(
+        "return navigator.serviceWorker.ready.then(() => true);",
+        vec![],
+    )
+    .await;
+    p.reload().await;
+    p.wait_true(
+        "the service worker to control the page",
+        STEP,
+        "return navigator.serviceWorker.controller !== null;",
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paste_fills_the_field_and_a_refusal_is_said_beside_it() {
     run("paste", 30, |s| async move {
@@ -271,13 +288,7 @@ async fn the_app_is_installable_and_its_service_worker_caches_only_the_shell() {
             )
             .await;
         assert_eq!(scope.as_str().unwrap(), format!("{}/", s.base));
-        p.reload().await;
-        p.wait_true(
-            "the service worker to control the page",
-            STEP,
-            "return navigator.serviceWorker.controller !== null;",
-        )
-        .await;
+        reload_under_the_service_worker(&p).await;
         p.create_wallet("Alice", "correct horse battery").await;
 
         // One cache: the page, its hashed script, wasm and style, the
@@ -337,18 +348,7 @@ async fn the_app_starts_from_its_cache_when_the_relay_is_gone() {
     run_with_relay_process("offline-start", 30, |s| async move {
         let p = s.browser("alice").await;
         p.create_wallet("Alice", "correct horse battery").await;
-        p.js(
-            "return navigator.serviceWorker.ready.then(() => true);",
-            vec![],
-        )
-        .await;
-        p.reload().await;
-        p.wait_true(
-            "the service worker to control the page",
-            STEP,
-            "return navigator.serviceWorker.controller !== null;",
-        )
-        .await;
+        reload_under_the_service_worker(&p).await;
 
         s.stop_relay();
         p.reload().await;
